@@ -77,5 +77,27 @@ test-py: all
 bench: all
 	$(PYTHON) -m grader.bench
 
+# ---- traces ----------------------------------------------------------------
+# recorder        build/librecorder.so, the LD_PRELOAD recorder (grader/recorder/)
+# public-traces   regenerate the synthetic public traces traces/synth-*.rep
+# hidden-traces   SEED=n: a hidden set in traces/hidden/ (git-ignored, never shipped)
+# real-traces     re-record the real-program traces (needs the programs; see traces/README.md)
+.PHONY: recorder public-traces hidden-traces real-traces
+SEED ?=
+recorder: $(BUILD)/librecorder.so
+$(BUILD)/librecorder.so: grader/recorder/recorder.c grader/recorder/recorder.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(CFLAGS) -fPIC -shared $< -o $@ -ldl -lpthread
+
+public-traces:
+	/usr/bin/python3 traces/gen.py --public traces
+
+hidden-traces:
+	@test -n "$(SEED)" || { echo "usage: make hidden-traces SEED=<your secret number>"; exit 2; }
+	/usr/bin/python3 traces/gen.py --hidden traces/hidden --seed $(SEED)
+
+real-traces: recorder
+	sh traces/record-real.sh traces
+
 clean:
 	rm -rf $(BUILD) dist
