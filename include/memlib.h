@@ -44,6 +44,13 @@ int mem_init(void);
 /* Empty the heap: break back to lo, every page inaccessible and zeroed. */
 void mem_reset(void);
 
+/* Empty the heap like mem_reset, but keep its pages mapped and writable (they
+ * are zeroed here, with memset): the timing replays use it so that page faults
+ * are not charged to the allocator -- libc's heap stays warm between replays
+ * too.  Checked replays use mem_reset, whose inaccessible pages catch stray
+ * writes. */
+void mem_reset_warm(void);
+
 /* The break (one past the last granted byte). */
 static inline char *mem_brk(void) { return (char *)mem_heap_hi() + 1; }
 

@@ -4,7 +4,9 @@
  * Invariants:
  *   M1  heap_lo is page-aligned and never moves once mem_init succeeded.
  *   M2  heap_lo <= brk <= heap_lo + MEM_MAX_HEAP; brk only grows until reset.
- *   M3  [heap_lo, round_up(brk, page)) is read/write; the rest is PROT_NONE.
+ *   M3  [heap_lo, round_up(brk, page)) is read/write; the rest is PROT_NONE
+ *       (after mem_reset_warm, pages up to the old mapped end stay writable
+ *       until the next mem_reset: timing replays only, never checked ones).
  *   M4  Bytes in [brk, round_up(brk, page)) -- the slack -- are zero unless an
  *       allocator wrote past the break (mem_slack_written finds that).
  */
@@ -45,6 +47,12 @@ void mem_reset(void)
         mprotect(heap_lo, (size_t)(mapped_end - heap_lo), PROT_NONE);
     }
     brk_ptr = mapped_end = heap_lo;
+}
+
+void mem_reset_warm(void)
+{
+    memset(heap_lo, 0, (size_t)(mapped_end - heap_lo));
+    brk_ptr = heap_lo;
 }
 
 void *mem_sbrk(intptr_t incr)

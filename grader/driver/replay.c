@@ -1,0 +1,474 @@
+/*
+ * replay.c -- checked and timed replays of one trace.
+ *
+ * The checked replay enforces, on every operation, the allocator's side of
+ * the contract in include/my_alloc.h:
+ *   C1  a payload is 16-byte aligned;
+ *   C2  it lies inside the heap (for the student's allocator);
+ *   C3  it overlaps no live payload (livemap.h);
+ *   C4  its bytes keep the pattern the driver wrote until it is freed;
+ *   C5  realloc keeps the first min(old, new) bytes;
+ *   C6  nothing is written past the break (memlib's slack stays zero);
+ *   C7  my_alloc(0) is NULL, and NULL is returned for nothing else;
+ *   C8  a second replay after my_init returns the very same addresses;
+ *   C9  the allocator's own checker, when asked, finds nothing wrong.
+ * Every payload is filled with a pattern that depends on its id and on the
+ * position in the payload, so a shifted copy is caught as surely as an
+ * overwrite.
+ */
+#include "replay.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "memlib.h"
+#include "my_alloc.h"
+
+#pragma weak my_realloc
+#pragma weak my_check_heap
+#pragma weak my_heap_walk
+
+/* ---- the allocators ------------------------------------------------------- */
+
+static void *student_realloc(void *p, size_t size)
+{
+    return my_realloc(p, size);
+}
+
+static void *libc_alloc(size_t size) { return size ? malloc(size) : NULL; }
+static int libc_init(void) { return 0; }
+
+const struct allocator student_allocator = {
+    "my_alloc", 1, my_init, my_alloc, my_free, NULL, NULL,
+};
+const struct allocator libc_allocator = {
+    "libc", 0, libc_init, libc_alloc, free, realloc, NULL,
+};
+
+/* my_realloc is optional: without it, realloc is alloc + copy + free. */
+static void *call_realloc(const struct allocator *a, void *p, size_t old, size_t size)
+{
+    if (a->realloc)
+        return a->realloc(p, size);
+    if (a == &student_allocator && my_realloc)
+        return student_realloc(p, size);
+    void *q = a->alloc(size);
+    if (q) {
+        memcpy(q, p, old < size ? old : size);
+        a->free(p);
+    }
+    return q;
+}
+
+static int (*checker_of(const struct allocator *a))(void)
+{
+    if (a->check)
+        return a->check;
+    return a == &student_allocator && my_check_heap ? my_check_heap : NULL;
+}
+
+/* ---- patterns ---------------------------------------------------------------- */
+
+static uint64_t pattern_word(uint32_t id, size_t k)
+{
+    return ((uint64_t)id * 0x100000001b3ull + k + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static uint8_t pattern_byte(uint32_t id, size_t i)
+{
+    return (uint8_t)(pattern_word(id, i / 8) >> (8 * (i % 8)));
+}
+
+/* Fill bytes [from, size) of payload p with id's pattern. */
+static void pattern_fill(void *p, uint32_t id, size_t from, size_t size)
+{
+    uint8_t *b = p;
+    size_t i = from;
+    for (; i < size && i % 8; i++)
+        b[i] = pattern_byte(id, i);
+    for (; i + 8 <= size; i += 8) {
+        uint64_t w = pattern_word(id, i / 8);
+        memcpy(b + i, &w, 8);
+    }
+    for (; i < size; i++)
+        b[i] = pattern_byte(id, i);
+}
+
+/* The first byte of [0, size) that differs from id's pattern, or -1. */
+static long pattern_check(const void *p, uint32_t id, size_t size)
+{
+    const uint8_t *b = p;
+    size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        uint64_t w = pattern_word(id, i / 8), got;
+        memcpy(&got, b + i, 8);
+        if (got != w)
+            break;
+    }
+    for (; i < size; i++)
+        if (b[i] != pattern_byte(id, i))
+            return (long)i;
+    return -1;
+}
+
+/* ---- errors -------------------------------------------------------------------- */
+
+static int fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
+{
+    snprintf(err->kind, sizeof err->kind, "%s", kind);
+    err->op = op;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* "heap+0x40" for addresses in the heap's region, the raw pointer otherwise. */
+static const char *where(char *buf, size_t n, const void *p)
+{
+    uintptr_t a = (uintptr_t)p, lo = (uintptr_t)mem_heap_lo();
+    if (lo && a >= lo && a - lo <= MEM_MAX_HEAP)
+        snprintf(buf, n, "heap+%#lx", (unsigned long)(a - lo));
+    else
+        snprintf(buf, n, "%p", p);
+    return buf;
+}
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+int replay_init(struct replay *r, const struct trace *t, volatile long *progress)
+{
+    memset(r, 0, sizeof *r);
+    r->t = t;
+    r->progress = progress;
+    size_t nids = t->nids ? t->nids : 1;
+    r->ptrs = calloc(nids, sizeof *r->ptrs);
+    r->sizes = calloc(nids, sizeof *r->sizes);
+    r->lines = calloc(nids, sizeof *r->lines);
+    r->first_pass = calloc(t->nops ? t->nops : 1, sizeof *r->first_pass);
+    r->series = calloc(SERIES_POINTS + 4, sizeof *r->series);
+    if (!r->ptrs || !r->sizes || !r->lines || !r->first_pass || !r->series ||
+        livemap_init(&r->live, nids) != 0) {
+        replay_destroy(r);
+        return -1;
+    }
+    return 0;
+}
+
+void replay_destroy(struct replay *r)
+{
+    free(r->ptrs);
+    free(r->sizes);
+    free(r->lines);
+    free(r->first_pass);
+    free(r->series);
+    free(r->maps[0].blocks);
+    free(r->maps[1].blocks);
+    livemap_destroy(&r->live);
+    memset(r, 0, sizeof *r);
+}
+
+/* Start a replay from nothing: an empty heap and a fresh allocator.  A warm
+ * start keeps the heap's pages mapped (mem_reset_warm), for timing. */
+static int begin(struct replay *r, const struct allocator *a, int warm)
+{
+    memset(r->ptrs, 0, (r->t->nids ? r->t->nids : 1) * sizeof *r->ptrs);
+    livemap_clear(&r->live);
+    if (a->uses_heap && warm)
+        mem_reset_warm();
+    else if (a->uses_heap)
+        mem_reset();
+    return a->init();
+}
+
+/* Give back what a libc replay left live (the simulated heap needs no such step). */
+static void end(struct replay *r, const struct allocator *a)
+{
+    if (a->uses_heap)
+        return;
+    for (size_t id = 0; id < r->t->nids; id++)
+        if (r->ptrs[id]) {
+            a->free(r->ptrs[id]);
+            r->ptrs[id] = NULL;
+        }
+}
+
+/* ---- recording for the heap picture --------------------------------------------- */
+
+static void record_point(struct replay *r, size_t i, uint64_t payload)
+{
+    if (r->nseries < SERIES_POINTS + 4)
+        r->series[r->nseries++] = (struct series_point){ (uint32_t)i, payload, mem_heapsize() };
+}
+
+static void map_push(struct heap_map *m, struct map_block b)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 1024;
+        if (cap > 1u << 20)
+            return;     /* a picture needs no more than a million blocks */
+        struct map_block *n = realloc(m->blocks, cap * sizeof *n);
+        if (!n)
+            return;
+        m->blocks = n;
+        m->cap = cap;
+    }
+    m->blocks[m->n++] = b;
+}
+
+struct walk_ctx { struct replay *r; struct heap_map *m; };
+
+static void visit_block(void *ctx, const struct heap_block *b)
+{
+    struct walk_ctx *w = ctx;
+    char *lo = mem_heap_lo();
+    struct map_block mb = { (const char *)b->start - lo, (int64_t)b->size, -1, 0, (int64_t)b->slab_class };
+    if (b->payload) {
+        mb.payload = (const char *)b->payload - lo;
+        uint32_t id = livemap_find(&w->r->live, (uintptr_t)b->payload);
+        if (id != LIVEMAP_NONE)
+            mb.requested = (int64_t)w->r->sizes[id];
+    }
+    map_push(w->m, mb);
+}
+
+static void record_map(struct replay *r, const struct allocator *a, int which, size_t i)
+{
+    struct heap_map *m = &r->maps[which];
+    m->n = 0;
+    m->op = (uint32_t)i;
+    m->heap_size = mem_heapsize();
+    m->walk = a == &student_allocator && my_heap_walk;
+    if (m->walk) {
+        struct walk_ctx w = { r, m };
+        my_heap_walk(visit_block, &w);
+        return;
+    }
+    char *lo = mem_heap_lo();
+    for (size_t id = 0; id < r->t->nids; id++)
+        if (r->ptrs[id] && r->sizes[id]) {
+            int64_t off = (char *)r->ptrs[id] - lo;
+            map_push(m, (struct map_block){ off, (int64_t)r->sizes[id], off, (int64_t)r->sizes[id], 0 });
+        }
+}
+
+/* ---- the checked replay ------------------------------------------------------------- */
+
+/* C1, C2, C3, C7 for a payload p just returned for id's request of size bytes. */
+static int check_new(struct replay *r, const struct allocator *a, long i, const char *call,
+                     uint32_t id, size_t size, void *p, struct replay_error *err)
+{
+    char w1[64], w2[64];
+    if (size == 0)
+        return p ? fail(err, "not-null", i, "%s(0) returned %s; it must return NULL for size 0",
+                        call, where(w1, sizeof w1, p))
+                 : 0;
+    if (!p)
+        return fail(err, "null", i, "%s(%zu) for id %u returned NULL, but the heap is only %zu bytes "
+                    "(mem_sbrk can grant up to %zu)", call, size, id, mem_heapsize(), MEM_MAX_HEAP);
+    if ((uintptr_t)p % ALIGNMENT)
+        return fail(err, "alignment", i, "%s(%zu) for id %u returned %s, which is not %d-byte aligned "
+                    "(address %% %d = %lu)", call, size, id, where(w1, sizeof w1, p), ALIGNMENT,
+                    ALIGNMENT, (unsigned long)((uintptr_t)p % ALIGNMENT));
+    if (a->uses_heap && !mem_contains(p, size))
+        return fail(err, "outside-heap", i, "%s(%zu) for id %u returned [%s, +%zu), which is not inside "
+                    "the heap [heap+0, heap+%#zx)", call, size, id, where(w1, sizeof w1, p), size,
+                    mem_heapsize());
+    uint32_t other = livemap_insert(&r->live, id, (uintptr_t)p, size);
+    if (other != LIVEMAP_NONE)
+        return fail(err, "overlap", i, "%s(%zu) for id %u returned [%s, +%zu), which overlaps the live "
+                    "payload of id %u [%s, +%zu) allocated at line %u", call, size, id,
+                    where(w1, sizeof w1, p), size, other, where(w2, sizeof w2, r->ptrs[other]),
+                    r->sizes[other], r->lines[other]);
+    return 0;
+}
+
+/* C4 for id's live payload. */
+static int check_intact(struct replay *r, long i, uint32_t id, const char *when, struct replay_error *err)
+{
+    long bad = pattern_check(r->ptrs[id], id, r->sizes[id]);
+    if (bad < 0)
+        return 0;
+    char w[64];
+    const uint8_t *b = r->ptrs[id];
+    return fail(err, "corrupted", i, "the payload of id %u [%s, +%zu), allocated at line %u, was "
+                "overwritten at byte %ld before %s: expected 0x%02x, found 0x%02x", id,
+                where(w, sizeof w, r->ptrs[id]), r->sizes[id], r->lines[id], bad, when,
+                pattern_byte(id, (size_t)bad), b[bad]);
+}
+
+/* C6 and C9, after every operation. */
+static int check_after(struct replay *r, const struct allocator *a, long i, struct replay_error *err)
+{
+    if (a->uses_heap) {
+        long past = mem_slack_written();
+        if (past >= 0)
+            return fail(err, "past-break", i, "the allocator wrote at heap+%#zx, %ld bytes past the "
+                        "break (the heap is %zu bytes): memory past the break is not the heap's until "
+                        "mem_sbrk grants it", mem_heapsize() + (size_t)past, past, mem_heapsize());
+    }
+    int (*check)(void) = checker_of(a);
+    if (r->check_heap && check) {
+        heap_report_clear();
+        int rc = check();
+        if (rc != 0) {
+            if (heap_report_message()[0])
+                return fail(err, "checker", i, "my_check_heap: %s", heap_report_message());
+            return fail(err, "checker", i, "my_check_heap returned %d (it gave no reason: "
+                        "call heap_report to say which invariant broke)", rc);
+        }
+    }
+    return 0;
+}
+
+/* C8: pass 2 must return what pass 1 returned. */
+static int check_same(struct replay *r, int pass, long i, void *p, struct replay_error *err)
+{
+    int64_t off = p ? (int64_t)((char *)p - (char *)mem_heap_lo()) : -1;
+    if (pass == 1) {
+        r->first_pass[i] = off;
+        return 0;
+    }
+    if (off == r->first_pass[i])
+        return 0;
+    return fail(err, "reset", i, "the second replay returned heap+%#llx where the first returned "
+                "heap+%#llx: my_init must reset all of the allocator's state, so that a replay "
+                "after it behaves exactly like the first", (long long)off, (long long)r->first_pass[i]);
+}
+
+int replay_checked(struct replay *r, const struct allocator *a, int pass, struct replay_error *err)
+{
+    const struct trace *t = r->t;
+    err->kind[0] = '\0';
+    err->op = -1;
+    if (begin(r, a, 0) != 0)
+        return fail(err, "init", -1, "my_init returned nonzero");
+    int recording = r->record && pass == 1;
+    size_t stride = t->nops / SERIES_POINTS + 1;
+    uint64_t live = 0;
+    if (recording)
+        r->nseries = 0;
+
+    for (size_t i = 0; i < t->nops; i++) {
+        const struct op *op = &t->ops[i];
+        uint32_t id = op->id;
+        void *p;
+        *r->progress = (long)i;
+        switch (op->kind) {
+        case OP_ALLOC:
+            p = a->alloc(op->size);
+            if (check_new(r, a, (long)i, a->uses_heap ? "my_alloc" : "malloc", id, op->size, p, err))
+                return -1;
+            r->ptrs[id] = p;
+            r->sizes[id] = op->size;
+            r->lines[id] = op->line;
+            if (p)
+                pattern_fill(p, id, 0, op->size);
+            live += op->size;
+            break;
+        case OP_FREE:
+            p = r->ptrs[id];
+            if (p && check_intact(r, (long)i, id, "it was freed", err))
+                return -1;
+            if (p)
+                livemap_remove(&r->live, id);
+            a->free(p);
+            live -= r->sizes[id];
+            r->ptrs[id] = NULL;
+            r->sizes[id] = 0;
+            break;
+        case OP_REALLOC: {
+            size_t old = r->sizes[id];
+            void *old_p = r->ptrs[id];
+            if (!old_p) {   /* a realloc of an id whose my_alloc(0) gave NULL */
+                p = a->alloc(op->size);
+            } else {
+                if (check_intact(r, (long)i, id, "it was reallocated", err))
+                    return -1;
+                livemap_remove(&r->live, id);
+                p = call_realloc(a, old_p, old, op->size);
+            }
+            if (check_new(r, a, (long)i, a->uses_heap ? "my_realloc" : "realloc", id, op->size, p, err))
+                return -1;
+            size_t kept = old < op->size ? old : op->size;
+            long bad = pattern_check(p, id, kept);
+            if (bad >= 0) {
+                char w[64];
+                return fail(err, "realloc-data", (long)i, "realloc of id %u from %zu to %zu bytes "
+                            "(%s) did not keep its contents: byte %ld should be 0x%02x, found 0x%02x",
+                            id, old, op->size, where(w, sizeof w, p), bad,
+                            pattern_byte(id, (size_t)bad), ((uint8_t *)p)[bad]);
+            }
+            pattern_fill(p, id, kept, op->size);
+            r->ptrs[id] = p;
+            r->sizes[id] = op->size;
+            r->lines[id] = op->line;
+            live = live - old + op->size;
+            break;
+        }
+        }
+        if (a->uses_heap && check_same(r, pass, (long)i, r->ptrs[id], err))
+            return -1;
+        if (check_after(r, a, (long)i, err))
+            return -1;
+        if (recording) {
+            if (i % stride == stride - 1 || i == t->peak_op || i + 1 == t->nops)
+                record_point(r, i, live);
+            if (i == t->peak_op)
+                record_map(r, a, 0, i);
+        }
+    }
+    for (size_t id = 0; id < t->nids; id++)
+        if (r->ptrs[id] && check_intact(r, (long)t->nops - 1, (uint32_t)id, "the end of the trace", err))
+            return -1;
+    if (recording && t->nops)
+        record_map(r, a, 1, t->nops - 1);
+    end(r, a);
+    return 0;
+}
+
+/* ---- the timed replay --------------------------------------------------------------- */
+
+double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double replay_timed(struct replay *r, const struct allocator *a)
+{
+    const struct trace *t = r->t;
+    if (begin(r, a, 1) != 0)
+        return -1;
+    int failed = 0;
+    double start = now_seconds();
+    for (size_t i = 0; i < t->nops; i++) {
+        const struct op *op = &t->ops[i];
+        void **slot = &r->ptrs[op->id];
+        switch (op->kind) {
+        case OP_ALLOC:
+            *slot = a->alloc(op->size);
+            failed |= !*slot && op->size;
+            break;
+        case OP_FREE:
+            a->free(*slot);
+            *slot = NULL;
+            break;
+        case OP_REALLOC:
+            *slot = *slot ? call_realloc(a, *slot, r->sizes[op->id], op->size) : a->alloc(op->size);
+            failed |= !*slot;
+            break;
+        }
+        r->sizes[op->id] = op->size;
+    }
+    double elapsed = now_seconds() - start;
+    end(r, a);
+    return failed ? -1 : elapsed;
+}
