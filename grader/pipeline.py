@@ -1,0 +1,156 @@
+"""One submission from source file to GradeResult.
+
+    build -> static checks -> driver run (wall clock) -> [instruction counts]
+          -> failure hooks -> scoring
+
+grade() never raises for anything a submission does; a failure of the grader
+itself (a bug) becomes a zero with verdict "internal grader error" and the
+traceback in the notes, so a batch always goes on.
+"""
+from __future__ import annotations
+
+import platform
+import re
+import statistics
+import subprocess
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__, build, plugins, runner, scoring, static
+from .config import REPO_ROOT, Config
+from .model import GradeResult, SpeedInfo
+
+WORK_ROOT = REPO_ROOT / "build" / "grade"
+
+
+@dataclass
+class GradeOptions:
+    trace_dirs: list[str] = field(default_factory=list)
+    trace_files: list[str] = field(default_factory=list)
+    speed_mode: str | None = None       # None: the config's [speed] mode
+    samples: int | None = None
+    timeout_s: float | None = None
+    heapdump: bool = False
+    work_root: Path = WORK_ROOT
+    libdriver: Path = build.LIBDRIVER
+    failure_hooks: list = field(default_factory=list)
+
+
+def work_name(submission: Path) -> str:
+    """A directory name for a submission: starter/my_alloc.c -> "starter"."""
+    p = submission.resolve() if submission.exists() else submission
+    base = p.parent.name if p.name == "my_alloc.c" and p.parent.name else p.stem
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", base) or "submission"
+
+
+def grade(submission: Path, cfg: Config, opts: GradeOptions, *, student: str = "",
+          shown: str | None = None) -> GradeResult:
+    t0 = time.monotonic()
+    shown = shown or str(submission)
+    result = GradeResult(submission=shown, student=student, max_score=cfg.max_score,
+                         config_path=cfg.path)
+    try:
+        _grade(submission, cfg, opts, result, shown)
+    except Exception:   # a grader bug must not take a batch down
+        result.notes.append("internal grader error:\n" + traceback.format_exc(limit=8))
+        result.score, result.zeroed = 0.0, True
+        result.verdict = "internal grader error (reported to the TA; not your fault)"
+    result.elapsed_s = time.monotonic() - t0
+    result.versions = versions(cfg, result)
+    return result
+
+
+def _grade(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResult, shown: str) -> None:
+    mode = opts.speed_mode or cfg.speed_mode
+    result.speed = SpeedInfo(mode=mode)
+    workdir = opts.work_root / (result.student or work_name(submission))
+
+    # 1. build
+    result.build = build.compile_submission(submission, workdir, cfg, opts.libdriver, shown)
+    source = build.find_source(submission)
+    if result.build.object_file and Path(result.build.object_file).exists():
+        # 2. static checks (also on a link failure: they often explain it)
+        result.static = static.check_object(result.build.object_file, cfg, str(opts.libdriver),
+                                            _shown_source(source, submission, shown))
+        if source:
+            static.locate(result.static.violations, source)
+    if not result.build.ok:
+        scoring.finish(result, cfg)
+        return
+
+    # 3. the driver
+    specs = runner.select_traces(cfg, opts.trace_dirs, opts.trace_files)
+    if not specs:
+        result.notes.append("no traces found (public_dir "
+                            f"{cfg.public_dir}; use -t DIR or -f TRACE)")
+    timeout = opts.timeout_s or cfg.timeout_s
+    run = runner.run_driver(result.build.driver, specs, timeout_s=timeout,
+                            samples=opts.samples or cfg.samples,
+                            timing=(mode == "wallclock" or mode == "instructions"),
+                            heapdump=opts.heapdump)
+    result.traces, result.driver_json = run.traces, run.document
+    result.notes += run.notes
+    result.speed.spread = spread_summary(result)
+
+    # 4. deterministic speed
+    if mode == "instructions" and result.traces:
+        from . import instructions
+        err = instructions.measure(result.build.driver, specs, result.traces, cfg, workdir)
+        result.speed.tool = "callgrind"
+        if err:
+            result.speed.error = err
+            result.notes.append(f"instruction counting failed: {err}")
+
+    # 5. failure hooks (e.g. shrinking a failed trace to a minimal reproducer)
+    hooks = list(opts.failure_hooks) + [m.failure_hook for m in plugins.load()
+                                        if hasattr(m, "failure_hook")]
+    if hooks:
+        ctx = plugins.HookContext(result.build.driver, workdir, cfg, timeout)
+        for t in result.failed_traces:
+            for hook in hooks:
+                try:
+                    hook(result, t, ctx)
+                except Exception as e:
+                    result.notes.append(f"failure hook {getattr(hook, '__module__', hook)} failed on "
+                                        f"{t.name}: {e}")
+    # 6. points
+    scoring.finish(result, cfg)
+
+
+def _shown_source(source: Path | None, submission: Path, shown: str) -> str:
+    if source is None or source == submission:
+        return shown
+    return str(Path(shown) / source.relative_to(submission))
+
+
+def spread_summary(r: GradeResult) -> dict:
+    """How far apart the wall-clock samples were: (max - min) / median ratio."""
+    rel = []
+    for t in r.traces:
+        if t.ratio and t.ratio_min is not None and t.ratio_max is not None:
+            rel.append(((t.ratio_max - t.ratio_min) / t.ratio, t.name))
+    if not rel:
+        return {}
+    worst = max(rel)
+    return {"traces": len(rel), "samples": max((t.samples or 0) for t in r.traces),
+            "median_rel_spread": round(statistics.median(x for x, _ in rel), 4),
+            "max_rel_spread": round(worst[0], 4), "worst_trace": worst[1]}
+
+
+_cc_version_cache: dict = {}
+
+
+def versions(cfg: Config, r: GradeResult) -> dict:
+    cc = cfg.compiler()
+    if cc not in _cc_version_cache:
+        try:
+            out = subprocess.run([cc, "--version"], capture_output=True, text=True, timeout=20).stdout
+            _cc_version_cache[cc] = out.splitlines()[0] if out else cc
+        except (OSError, subprocess.TimeoutExpired):
+            _cc_version_cache[cc] = cc
+    v = {"grader": __version__, "python": platform.python_version(), "compiler": _cc_version_cache[cc]}
+    if r.driver_json and "version" in r.driver_json:
+        v["driver_json"] = r.driver_json["version"]
+    return v
