@@ -5,15 +5,18 @@
  * you implement is include/my_alloc.h, and the only memory you may use comes
  * from mem_sbrk (include/memlib.h).
  *
- * The file is laid out in the order you will need things:
- *   1. Block layout     -- headers, footers, the size and allocated bits
- *   2. Block navigation -- next / previous block in address order
- *   3. Free lists       -- where free blocks wait (size classes)
- *   4. Placement        -- find a fit, split it, coalesce on free
- *   5. The contract     -- my_init, allocate_slab, my_alloc, my_free, my_realloc
- *   6. Heap checker     -- my_check_heap: verify your invariants
- * Sections 1-2 are written for you (a suggested layout; change it if you
- * like).  Everything marked TODO is yours.
+ * The file is laid out in the order you will need things (the reference
+ * solution has the same sections, filled in):
+ *   constants and global state
+ *   small helpers       -- headers, footers, the size and allocated bits,
+ *                          next / previous block in address order
+ *   size classes, free lists  -- where free blocks wait
+ *   growing the heap    -- allocate_slab
+ *   the block allocator -- find a fit, split it (place), coalesce
+ *   the contract        -- my_init, my_alloc, my_free, (my_realloc)
+ *   the heap checker    -- my_check_heap: verify your invariants
+ * The small helpers are written for you (a suggested layout; change it if
+ * you like).  Everything marked TODO is yours.
  *
  * ---- The suggested block layout (boundary tags) ----------------------------
  *
@@ -38,15 +41,15 @@
  *              I4 every block lies inside [mem_heap_lo, mem_heap_hi]
  *
  * ---- How to debug --------------------------------------------------------------
- *   make                       rebuilds build/driver-starter from this file
- *   build/driver-starter -V -f traces/<name>.rep
+ *   make                       rebuilds build/driver from this file
+ *   build/driver -V -f traces/<name>.rep
  *                              one trace, verbose: runs my_check_heap after
  *                              every operation and names the op, trace line,
  *                              block and address of the first thing that broke
  *   make grade                 the score the TAs will see, with reasons
  *   Your heap checker is your best tool: when the driver says "corrupted" or
  *   "overlap" at op 5000, a good checker says what broke at op 4990.
- *   gdb: gdb --args build/driver-starter -f traces/<name>.rep
+ *   gdb: gdb --args build/driver -f traces/<name>.rep
  *        (each trace runs in a child process: type `set follow-fork-mode child`
  *        first, then `run`; `bt` after a crash)
  *   valgrind is of little help inside the simulated heap (it is one big
@@ -58,10 +61,7 @@
 #include "my_alloc.h"
 #include "memlib.h"
 
-/* Writable globals (static variables included) are capped at 128 bytes in
- * total: keep your state small -- an array of 8 list heads is 64 bytes. */
-
-/* ============================ 1. Block layout ============================ */
+/* ---- constants and global state ------------------------------------------ */
 
 #define WORD 8                    /* header and footer size */
 #define MIN_BLOCK 32              /* header + next + prev + footer */
@@ -69,9 +69,15 @@
 
 typedef size_t word_t;
 
+/* Writable globals (static variables included) are capped at 128 bytes in
+ * total: keep your state small -- an array of 8 list heads is 64 bytes.
+ * TODO: e.g.  static char *heap_start;   (the prologue's payload)         */
+
 /* Every helper below is HELPER: static inline, and marked unused so that the
  * compiler (-Werror) stays quiet about the ones you have not called yet. */
 #define HELPER static inline __attribute__((unused))
+
+/* ---- small helpers: sizes, headers, footers, neighbours ------------------ */
 
 /* Round n up to a multiple of ALIGNMENT. */
 HELPER size_t align_up(size_t n) { return (n + ALIGNMENT - 1) & ~(size_t)(ALIGNMENT - 1); }
@@ -106,8 +112,6 @@ HELPER size_t block_size_for(size_t size)
     return need < MIN_BLOCK ? MIN_BLOCK : need;
 }
 
-/* ========================== 2. Block navigation ========================== */
-
 /* The block after bp in address order (the epilogue after the last block). */
 HELPER void *next_block(void *bp) { return (char *)bp + block_size(bp); }
 
@@ -117,7 +121,7 @@ HELPER void *prev_block(void *bp)
     return (char *)bp - size_of(get_word((char *)bp - 2 * WORD));
 }
 
-/* ============================= 3. Free lists ============================= */
+/* ---- size classes and free lists ----------------------------------------- */
 
 /*
  * TODO: pick your free-list organisation (handout.md, "A suggested path"):
@@ -141,18 +145,18 @@ HELPER int size_class(size_t size)
 }
 
 /* Put the free block bp on its list (LIFO: at the head; or address-ordered). */
-HELPER void list_insert(void *bp)
+HELPER void insert_free(void *bp)
 {
     (void)bp;   /* TODO */
 }
 
 /* Take the free block bp off its list. */
-HELPER void list_remove(void *bp)
+HELPER void remove_free(void *bp)
 {
     (void)bp;   /* TODO */
 }
 
-/* ============================== 4. Placement ============================== */
+/* ---- the block allocator: find a fit, split it, coalesce ----------------- */
 
 /* Return a free block of at least `asize` bytes, or NULL when there is none.
  * First fit, next fit or best fit; with size classes start at
@@ -178,15 +182,7 @@ HELPER void *coalesce(void *bp)
     return bp;     /* TODO */
 }
 
-/* ============================= 5. The contract ============================= */
-
-/* Reset ALL state (every global and static) and lay out an empty heap:
- * pad word, prologue, epilogue.  Runs before every replay of every trace. */
-int my_init(void)
-{
-    /* TODO: mem_sbrk the pad, prologue and epilogue; clear your list heads. */
-    return 0;
-}
+/* ---- growing the heap ---------------------------------------------------- */
 
 /* Grow the heap by at least `size` bytes (a multiple of 16; ask for a
  * generous chunk, e.g. 4 KiB, to call mem_sbrk less often), turn the new
@@ -198,6 +194,16 @@ void *allocate_slab(size_t size)
 {
     (void)size;    /* TODO */
     return NULL;
+}
+
+/* ---- the contract -------------------------------------------------------- */
+
+/* Reset ALL state (every global and static) and lay out an empty heap:
+ * pad word, prologue, epilogue.  Runs before every replay of every trace. */
+int my_init(void)
+{
+    /* TODO: mem_sbrk the pad, prologue and epilogue; clear your list heads. */
+    return 0;
 }
 
 /* NULL for size 0.  Otherwise: asize = block_size_for(size); find_fit; if
@@ -231,7 +237,7 @@ void my_free(void *ptr)
  * }
  */
 
-/* ============================= 6. Heap checker ============================= */
+/* ---- the heap checker ---------------------------------------------------- */
 
 /*
  * Walk every block from the prologue to the epilogue and every free list, and
@@ -250,3 +256,17 @@ int my_check_heap(void)
      *       class, and the count matches the heap walk. */
     return 0;
 }
+
+/*
+ * my_heap_walk is OPTIONAL too: define it and `python3 -m grader --html`
+ * draws your heap block by block (see include/my_alloc.h):
+ *
+ * void my_heap_walk(heap_visit_fn *visit, void *ctx)
+ * {
+ *     for (each block bp in address order) {
+ *         struct heap_block b = { header_of(bp), block_size(bp),
+ *                                 is_allocated(...) ? bp : NULL, 0 };
+ *         visit(ctx, &b);
+ *     }
+ * }
+ */
