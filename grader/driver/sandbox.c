@@ -116,6 +116,7 @@ static void child_setup(const struct sandbox_limits *limits, int out_fd, struct 
     dup2(out_fd, STDOUT_FILENO);
     dup2(out_fd, STDERR_FILENO);
     close(out_fd);
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* a debugging printf just before a crash still shows */
 
     rlim_t cpu = (rlim_t)limits->timeout_s + 2;
     struct rlimit rl_cpu = { cpu, cpu + 1 };   /* SIGXCPU first, SIGKILL a second later */
@@ -210,6 +211,7 @@ int sandbox_run(child_main_fn *fn, void *arg, const struct sandbox_limits *limit
         close(out_pipe[0]);
         child_setup(limits, out_pipe[1], pg);
         fn(arg, res_pipe[1], pg);
+        fflush(NULL);
         _exit(0);
     }
     setpgid(pid, pid);   /* also done by the child: whichever runs first wins */
