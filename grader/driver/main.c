@@ -4,6 +4,7 @@
  *
  *   driver [-f TRACE]... [-t DIR] [-V] [-c] [-l] [--json] [-T SECONDS]
  *          [--no-timing] [--samples N] [--heapdump] [--lint] [--quiet]
+ *          [--replay-only]
  *
  * For each trace: the parent reads and validates it, then a sandboxed child
  * (sandbox.h) replays it twice with every check (replay.h), measures the
@@ -47,6 +48,8 @@ static void usage(FILE *f)
         "  --heapdump    add utilization over time and heap maps to the JSON\n"
         "  --lint        only validate each trace and print its statistics\n"
         "  --quiet       no table, exit status only\n"
+        "  --replay-only replay each trace once, unchecked and untimed, in this process\n"
+        "                (no child, no sandbox): for counting instructions under valgrind\n"
         "exit status: 0 all traces correct, 1 some trace failed, 2 usage error\n",
         DEFAULT_TIMEOUT, MAX_SAMPLES);
 }
@@ -132,16 +135,7 @@ static void child_main(void *arg, int fd, struct progress *pg)
             res.checked_seconds = now_seconds() - t0;
             res.heap_size = mem_heapsize();
             pg->pass = 2;
-            if (replay_checked(&r, j->alloc, 2, &res.err) != 0) {
-                /* The same requests passed every check a moment ago. */
-                if (strcmp(res.err.kind, "reset") != 0) {
-                    struct replay_error first = res.err;
-                    snprintf(res.err.kind, sizeof res.err.kind, "reset");
-                    snprintf(res.err.message, sizeof res.err.message, "the second replay (after "
-                             "my_init) failed where the first passed, so my_init does not reset "
-                             "everything: %.480s", first.message);
-                }
-            } else {
+            if (replay_checked(&r, j->alloc, 2, &res.err) == 0) {
                 if (j->alloc->uses_heap && mem_heapsize() != res.heap_size) {
                     snprintf(res.err.kind, sizeof res.err.kind, "reset");
                     res.err.op = (long)j->trace->nops - 1;
@@ -415,12 +409,50 @@ static int add_dir(char ***paths, size_t *n, size_t *cap, const char *dir)
     return 0;
 }
 
+/* --replay-only: replay each trace once, without checks, timing, child or
+ * sandbox, so that valgrind can count the instructions the allocator spends
+ * (grader --speed instructions reads the calls made by replay_timed).  The
+ * grader only does this for traces a checked run has already passed. */
+static int replay_only_main(char **paths, size_t n, int libc)
+{
+    const struct allocator *a = libc ? &libc_allocator : &student_allocator;
+    if (a->uses_heap && mem_init() != 0) {
+        fprintf(stderr, "driver: could not reserve the simulated heap\n");
+        return 2;
+    }
+    int status = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct trace t;
+        struct replay r;
+        static volatile long progress;
+        char err[1024];
+        if (trace_read(paths[i], &t, err, sizeof err) != 0) {
+            fprintf(stderr, "%s\n", err);
+            status = 1;
+            continue;
+        }
+        if (replay_init(&r, &t, &progress) != 0) {
+            fprintf(stderr, "driver: %s: out of memory\n", paths[i]);
+            trace_free(&t);
+            return 2;
+        }
+        double dt = replay_timed(&r, a);
+        printf("%s %zu %s\n", t.name, t.nops, dt < 0 ? "failed" : "ok");
+        fflush(stdout);
+        status |= dt < 0;
+        replay_destroy(&r);
+        trace_free(&t);
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct options o = { .timing = 1, .samples = 5, .timeout_s = DEFAULT_TIMEOUT };
     char **paths = NULL;
     size_t npaths = 0, cap = 0;
-    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET };
+    int replay_only = 0;
+    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET, OPT_REPLAY_ONLY };
     static const struct option longopts[] = {
         { "json", no_argument, NULL, OPT_JSON },
         { "no-timing", no_argument, NULL, OPT_NO_TIMING },
@@ -428,6 +460,7 @@ int main(int argc, char **argv)
         { "heapdump", no_argument, NULL, OPT_HEAPDUMP },
         { "lint", no_argument, NULL, OPT_LINT },
         { "quiet", no_argument, NULL, OPT_QUIET },
+        { "replay-only", no_argument, NULL, OPT_REPLAY_ONLY },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -459,6 +492,7 @@ int main(int argc, char **argv)
         case OPT_HEAPDUMP: o.heapdump = 1; break;
         case OPT_LINT: o.lint = 1; break;
         case OPT_QUIET: o.quiet = 1; break;
+        case OPT_REPLAY_ONLY: replay_only = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -471,6 +505,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "driver: no traces: give -f TRACE or -t DIR\n");
         usage(stderr);
         return 2;
+    }
+
+    if (replay_only) {
+        int status = replay_only_main(paths, npaths, o.libc);
+        for (size_t i = 0; i < npaths; i++)
+            free(paths[i]);
+        free(paths);
+        return status;
     }
 
     struct report *reps = calloc(npaths, sizeof *reps);
