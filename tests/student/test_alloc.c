@@ -5,9 +5,10 @@
  * functions directly, one property at a time, so a failure points at one
  * thing: alignment, overlap, reuse, coalescing, realloc, or my_init's reset.
  * Each test says what a failure usually means.  Run one test alone with
- *     build/tests/test_alloc --filter 'alloc/coalescing'
- * and debug it with
- *     gdb --args build/tests/test_alloc --filter 'alloc/coalescing' --no-fork
+ *     build/tests/test_alloc --filter 'alloc/coalescing_shows_in_heap_size'
+ * and debug it (Criterion runs each test in a child process) with gdbserver:
+ *     build/tests/test_alloc --filter 'alloc/coalescing_shows_in_heap_size' --debug=gdb
+ *     gdb build/tests/test_alloc -ex 'target remote localhost:1234'   (another terminal)
  *
  * Every test starts on an empty simulated heap (mem_reset + my_init) in its
  * own process, so one crash costs one test.  When your allocator defines
