@@ -31,6 +31,8 @@ class TraceWeight:
     weight: float = 1.0
     util: bool = True
     speed: bool = True
+    util_min: float | None = None     # per-trace thresholds (None: [scoring]'s)
+    util_max: float | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,11 @@ class Config:
             if fnmatch.fnmatchcase(trace_name, pattern):
                 return w
         return TraceWeight(self.default_weight, True, True)
+
+    def util_thresholds(self, trace_name: str) -> tuple[float, float]:
+        w = self.weight_of(trace_name)
+        return (self.util_min if w.util_min is None else w.util_min,
+                self.util_max if w.util_max is None else w.util_max)
 
     def thresholds(self, mode: str) -> Thresholds:
         return self.instructions if mode == "instructions" else self.wallclock
@@ -178,8 +185,10 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
     tw = top.sub("trace_weights")
     for name in list(tw.table):
         one = tw.sub(name)
+        lo = one.number("util_min", -1, lo=0, hi=1) if "util_min" in one.table else None
+        hi = one.number("util_max", -1, lo=0, hi=1) if "util_max" in one.table else None
         weights[name] = TraceWeight(one.number("weight", default_weight, lo=0),
-                                    one.boolean("util", True), one.boolean("speed", True))
+                                    one.boolean("util", True), one.boolean("speed", True), lo, hi)
         one.done()
     tw.done()
 
@@ -204,6 +213,13 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
         t.done()
         thresholds[mode] = Thresholds(float(lo), float(hi))
     sc.done()
+
+    for name, w in weights.items():
+        lo = util_min if w.util_min is None else w.util_min
+        hi = util_max if w.util_max is None else w.util_max
+        if lo >= hi:
+            raise ConfigError(f"{shown}: trace_weights.{name}: util_min must be below util_max "
+                              f"({lo} >= {hi})")
 
     sp = top.sub("speed")
     speed_mode = sp.string("mode", "wallclock", SPEED_MODES)

@@ -3,7 +3,8 @@
 Per trace (weight w, from the config):
   * correctness gates everything: a failed trace earns 0 points;
   * utilization credit  = linear(u, util_min, util_max), where u is
-    util / ceiling ("ceiling" mode) or util ("absolute" mode);
+    util / ceiling ("ceiling" mode) or util ("absolute" mode); a trace's
+    entry in [trace_weights] may set its own util_min/util_max;
   * throughput credit   = linear(ratio, ratio_min, ratio_max), ratio being the
     libc-relative speed of the chosen speed mode.
 linear(x, lo, hi) is 0 at or below lo, 1 at or above hi, straight in between.
@@ -87,13 +88,14 @@ def score_traces(traces: list[TraceResult], cfg: Config, speed_mode: str) -> tup
             continue
         if t_util_max:
             u = util_measure(t, cfg)
-            t.util_credit = linear(u, cfg.util_min, cfg.util_max) if u is not None else 0.0
+            u_lo, u_hi = cfg.util_thresholds(t.name)
+            t.util_credit = linear(u, u_lo, u_hi) if u is not None else 0.0
             t.util_points = t_util_max * t.util_credit
             if u is None:
                 reasons.append("no utilization measured")
             elif t.util_credit < 1:
                 what = "util/ceiling" if cfg.util_mode == "ceiling" else "util"
-                reasons.append(f"{what} {u:.3f} < {cfg.util_max:g}")
+                reasons.append(f"{what} {u:.3f} < {u_hi:g}")
         if t_speed_max:
             r = t.speed_ratio
             t.speed_credit = linear(r, th.ratio_min, th.ratio_max) if r is not None else 0.0

@@ -182,15 +182,54 @@ def check_object(obj: str, cfg: Config, libdriver: str | None = None,
 def locate(violations: list[Violation], source: Path) -> None:
     """Best effort: the first source line that mentions each violation's symbol."""
     try:
-        lines = source.read_text(errors="replace").splitlines()
+        lines = code_lines(source.read_text(errors="replace"))
     except OSError:
         return
     for v in violations:
         if v.line is not None or v.symbol.startswith("."):
             continue
         pat = re.compile(r"\b" + re.escape(v.symbol) + r"\b")
-        for i, text in enumerate(lines, 1):
-            code = text.split("//", 1)[0]
-            if pat.search(code):
+        for i, code in enumerate(lines, 1):
+            if pat.search(code) and not code.lstrip().startswith("#"):
                 v.line = i
                 break
+
+
+def code_lines(text: str) -> list[str]:
+    """The source's lines with comments and string literals blanked out
+    (line numbers kept), so a symbol is found where the code uses it."""
+    out, cur = [], []
+    i, n, state = 0, len(text), "code"
+    while i < n:
+        ch, nxt = text[i], text[i + 1] if i + 1 < n else ""
+        if ch == "\n":
+            out.append("".join(cur))
+            cur = []
+            if state == "line":
+                state = "code"
+            i += 1
+            continue
+        if state == "code":
+            if ch == "/" and nxt == "*":
+                state, i = "block", i + 2
+                continue
+            if ch == "/" and nxt == "/":
+                state, i = "line", i + 2
+                continue
+            if ch in "\"'":
+                state, quote = "string", ch
+            cur.append(ch)
+        elif state == "block":
+            if ch == "*" and nxt == "/":
+                state, i = "code", i + 2
+                continue
+        elif state == "string":
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                state = "code"
+                cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
