@@ -124,7 +124,10 @@ static void child_main(void *arg, int fd, struct progress *pg)
     }
     r.check_heap = j->opts->check_heap;
     r.record = j->opts->heapdump;
-    if (sandbox_seal(fd) != 0) {
+    int sealed_fd = sandbox_seal(fd);
+    if (sealed_fd >= 0)
+        fd = sealed_fd;
+    if (sealed_fd < 0) {
         snprintf(res.err.kind, sizeof res.err.kind, "internal");
         snprintf(res.err.message, sizeof res.err.message, "the driver could not seal its sandbox");
         res.err.op = -1;
@@ -135,7 +138,16 @@ static void child_main(void *arg, int fd, struct progress *pg)
             res.checked_seconds = now_seconds() - t0;
             res.heap_size = mem_heapsize();
             pg->pass = 2;
-            if (replay_checked(&r, j->alloc, 2, &res.err) == 0) {
+            if (replay_checked(&r, j->alloc, 2, &res.err) != 0) {
+                /* The same requests passed every check a moment ago. */
+                if (strcmp(res.err.kind, "reset") != 0) {
+                    struct replay_error first = res.err;
+                    snprintf(res.err.kind, sizeof res.err.kind, "reset");
+                    snprintf(res.err.message, sizeof res.err.message, "the second replay (after "
+                             "my_init) failed where the first passed, so my_init does not reset "
+                             "everything: %.480s", first.message);
+                }
+            } else {
                 if (j->alloc->uses_heap && mem_heapsize() != res.heap_size) {
                     snprintf(res.err.kind, sizeof res.err.kind, "reset");
                     res.err.op = (long)j->trace->nops - 1;
@@ -246,9 +258,15 @@ static void diagnose_crash(struct report *rep, const struct child_outcome *c, co
     const char *name = sigabbrev_np(sig);
     if (sig == SIGXCPU || (sig == SIGKILL && pg->signo == SIGXCPU)) {
         set_error(rep, "limit", at, "CPU time limit exceeded during %s%s", op, when);
+    } else if (sig == SIGSYS && pg->syscall_nr < 0) {
+        set_error(rep, "syscall", at, "forbidden system call: unknown (SIGSYS was blocked, so the "
+                  "driver could not see which call) during %s%s", op, when);
     } else if (sig == SIGSYS) {
-        set_error(rep, "syscall", at, "forbidden system call: %s (number %d) during %s%s",
-                  sandbox_syscall_name(pg->syscall_nr), pg->syscall_nr, op, when);
+        set_error(rep, "syscall", at, "forbidden system call: %s (number %d)%s during %s%s",
+                  sandbox_syscall_name(pg->syscall_nr), pg->syscall_nr,
+                  sandbox_in_own_code(pg->fault_addr)
+                      ? ", made directly by a syscall instruction in the program's code" : "",
+                  op, when);
     } else if (sig == SIGSEGV || sig == SIGBUS) {
         describe_address(addr, sizeof addr, pg);
         set_error(rep, "signal", at, "SIG%s at %s, during %s%s", name ? name : "?", addr,
@@ -273,17 +291,74 @@ static void summarize(double *v, int n, double out[3])
     out[2] = v[n - 1];
 }
 
-/* Read the child's records into rep. */
-static void collect(struct report *rep, const struct child_outcome *c)
+/* The child runs the allocator, which can scribble over the child's memory
+ * and write to its result channel: nothing it reports is taken on trust.
+ * What the parent checks against the trace it read itself: error kinds are
+ * known ones, the op is in range, a correct trace's heap is at least its peak
+ * payload and at most the reservation, rates are finite and positive, and
+ * there are no more samples than asked for.  Returns NULL or the problem. */
+static const char *result_problem(const struct trace_result *res, const struct trace *t,
+                                  const struct options *o)
+{
+    static const char *const kinds[] = { "init", "null", "not-null", "alignment", "outside-heap",
+        "overlap", "corrupted", "realloc-data", "past-break", "reset", "checker", "internal" };
+    if (!res->correct) {
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            if (strcmp(res->err.kind, kinds[k]) == 0)
+                return res->err.op >= -1 && res->err.op < (long)t->nops ? NULL
+                       : "an error at an operation the trace does not have";
+        return "an unknown error kind";
+    }
+    if (res->correct != 1)
+        return "a malformed verdict";
+    if (!o->libc && (res->heap_size < t->peak_payload || res->heap_size > MEM_MAX_HEAP))
+        return "a heap size that cannot hold the trace's peak payload";
+    if (!isfinite(res->checked_seconds) || res->checked_seconds < 0)
+        return "an impossible replay time";
+    if (res->samples < 0 || res->samples > (o->timing ? o->samples : 0))
+        return "more timing samples than were asked for";
+    for (int s = 0; s < res->samples; s++)
+        if (!isfinite(res->rate[s]) || !(res->rate[s] > 0) ||
+            !isfinite(res->libc_rate[s]) || !(res->libc_rate[s] > 0))
+            return "an impossible throughput";
+    return NULL;
+}
+
+static void tampered(struct report *rep, const char *what)
+{
+    set_error(rep, "tamper", -1, "the replay process reported %s: the allocator wrote over the "
+              "driver's memory or its result channel", what);
+    rep->util = -1;
+    rep->samples = 0;
+}
+
+/* Read the child's records into rep.  Returns 0, or -1 when they were forged
+ * or garbled (rep then holds a "tamper" error). */
+static int collect(struct report *rep, const struct child_outcome *c, const struct options *o)
 {
     size_t pos = 0, len;
     uint32_t type;
     const char *data;
-    int got_result = 0, done = 0;
-    while (record_next(c->results, c->results_len, &pos, &type, &data, &len) == 1) {
-        if (type == RECORD_RESULT && len == sizeof(struct trace_result)) {
+    int got_result = 0, done = 0, rc;
+    while ((rc = record_next(c->results, c->results_len, &pos, &type, &data, &len)) == 1) {
+        if (done) {
+            tampered(rep, "records after its last one");
+            return -1;
+        }
+        if (type == RECORD_RESULT) {
             struct trace_result res;
-            memcpy(&res, data, sizeof res);
+            const char *problem = len != sizeof res ? "a result of the wrong size"
+                                  : got_result ? "two results" : NULL;
+            if (!problem) {
+                memcpy(&res, data, sizeof res);
+                res.err.message[sizeof res.err.message - 1] = '\0';
+                res.err.kind[sizeof res.err.kind - 1] = '\0';
+                problem = result_problem(&res, &rep->trace, o);
+            }
+            if (problem) {
+                tampered(rep, problem);
+                return -1;
+            }
             got_result = 1;
             if (!res.correct) {
                 res.err.message[sizeof res.err.message - 1] = '\0';
@@ -328,10 +403,19 @@ static void collect(struct report *rep, const struct child_outcome *c)
             done = 1;
         }
     }
-    if (!got_result && c->end == CHILD_EXITED)
-        ((struct child_outcome *)c)->end = CHILD_EXITED;
-    else if (done && c->end == CHILD_EXITED && c->exit_status == 0)
+    /* A crash or a kill can cut a record short: only a child that ended
+     * normally has no excuse for a garbled stream. */
+    if (rc < 0 && c->end == CHILD_EXITED) {
+        tampered(rep, "garbled records");
+        return -1;
+    }
+    if (done && !got_result) {
+        tampered(rep, "the end of its records without a result");
+        return -1;
+    }
+    if (done && c->end == CHILD_EXITED && c->exit_status == 0)
         ((struct child_outcome *)c)->end = CHILD_DONE;
+    return 0;
 }
 
 static void run_trace(struct report *rep, const struct options *o)
@@ -346,8 +430,9 @@ static void run_trace(struct report *rep, const struct options *o)
         set_error(rep, "internal", -1, "could not start the replay process: %s", strerror(errno));
         return;
     }
-    collect(rep, &c);
-    if (c.end != CHILD_DONE) {
+    if (collect(rep, &c, o) != 0) {
+        /* a forged or garbled result: the verdict is set; the ending adds nothing */
+    } else if (c.end != CHILD_DONE) {
         rep->correct = 0;
         rep->util = -1;
         diagnose_crash(rep, &c, o);

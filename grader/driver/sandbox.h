@@ -74,8 +74,14 @@ int record_next(const char *buf, size_t len, size_t *pos, uint32_t *type,
                 const char **data, size_t *dlen);
 
 /* In the child, once setup is done and before the allocator runs: forbid
- * everything the replay does not need (see sandbox.c).  0 on success. */
+ * everything the replay does not need (see sandbox.c).  The result channel
+ * moves to another descriptor: returns its new number, or -1 on failure. */
 int sandbox_seal(int result_fd);
+
+/* True when addr lies in the program's own code (not libc): a system call
+ * made from there is a raw syscall instruction (same addresses in parent and
+ * child: the child is a fork). */
+int sandbox_in_own_code(uintptr_t addr);
 
 /* The name of system call number nr ("open", "fork", ...), or "unknown". */
 const char *sandbox_syscall_name(int nr);
