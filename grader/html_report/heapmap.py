@@ -135,6 +135,15 @@ class Cell:
     first: int = -1
     last: int = -1
 
+    def signature(self, steps: int = 2) -> tuple:
+        """The cell's mix of categories, rounded to 1/steps: neighbours with
+        the same signature look alike and are drawn as one run (whose bands
+        then show the exact mix of the merged bytes)."""
+        size = self.end - self.start
+        if not size:
+            return ()
+        return tuple(round(steps * self.bytes.get(c, 0) / size) for c in CATEGORIES)
+
     @property
     def dominant(self) -> str:
         if not self.bytes:
@@ -179,7 +188,7 @@ def bin_cells(m: HeapMap, n: int) -> list[Cell]:
 
 
 def runs(cells: list[Cell], per_row: int) -> list[tuple[int, int, int, Cell]]:
-    """Merge neighbouring cells of one row that share their dominant category.
+    """Merge neighbouring cells of one row that share their mix of categories.
 
     Returns (row, first column, columns spanned, merged cell).  One rectangle
     per run keeps the SVG small however many blocks the heap has.
@@ -190,13 +199,14 @@ def runs(cells: list[Cell], per_row: int) -> list[tuple[int, int, int, Cell]]:
         cur: Cell | None = None
         col0 = span = 0
         for col, c in enumerate(cells[row_start:row_start + per_row]):
-            if cur is not None and c.dominant == cur.dominant:
+            if cur is not None and c.signature() == sig:
                 cur.merge(c)
                 span += 1
                 continue
             if cur is not None:
                 out.append((row, col0, span, cur))
             cur = Cell(c.start, c.end, dict(c.bytes), c.first, c.last)
+            sig = c.signature()
             col0, span = col, 1
         if cur is not None:
             out.append((row, col0, span, cur))

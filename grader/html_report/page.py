@@ -44,7 +44,9 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:0}h3{font-size:15px;ma
 .problems li{margin:2px 0}
 table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{padding:4px 8px;border-bottom:1px solid #e4e7eb;text-align:left;vertical-align:middle}
-th{background:#f1f4f7;font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f1f4f7;font-weight:600;white-space:nowrap}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+table.traces td:first-child{white-space:nowrap}
 tr.fail td{background:#fff6f6}
 .badge{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:700;color:#fff}
 .badge.pass{background:#2e9d5b}.badge.fail{background:#c43c3c}
@@ -136,19 +138,23 @@ def _problems(r: GradeResult) -> str:
     return out
 
 
+HIDDEN = ' <span class="muted">(hidden)</span>'
+
+
 def _table(r: GradeResult, maps: dict) -> str:
     rows = ['<table class="traces"><thead><tr><th>trace</th><th>result</th><th class="num">util</th>'
             '<th class="num">ceiling</th><th class="num">vs libc</th><th class="num">points</th>'
             '<th>heap at peak</th><th>why</th></tr></thead><tbody>']
     for t in ordered(r):
         peak = maps[t.name].get("peak")
-        bar = svg.stacked_bar(peak.totals, peak.total, 150, 12, "mini") if peak else ""
+        bar = svg.stacked_bar(peak.totals, peak.total, 150, 12, "mini") if peak else \
+            '<span class="muted">-</span>'
         res = '<span class="badge pass">pass</span>' if t.correct else '<span class="badge fail">FAIL</span>'
         why = t.error_text if not t.correct else t.reason
         ratio = "-" if t.speed_ratio is None else f"{t.speed_ratio:.2f}x"
         rows.append(
             f'<tr class="{"pass" if t.correct else "fail"}"><td><a href="#{anchor(t)}">{escape(t.name)}</a>'
-            f'{" <span class=muted>(hidden)</span>" if t.hidden else ""}</td><td>{res}</td>'
+            f'{HIDDEN if t.hidden else ""}</td><td>{res}</td>'
             f'<td class="num">{_pct(t.util)}</td><td class="num">{_pct(t.ceiling)}</td>'
             f'<td class="num">{ratio}</td><td class="num">{t.points:g} / {t.max_points:g}</td>'
             f'<td>{bar}</td><td class="small">{escape(why[:160])}</td></tr>')

@@ -125,10 +125,11 @@ def _cell_title(m: H.HeapMap, cell: H.Cell) -> str:
     return text
 
 
-def heap_strip(m: H.HeapMap, cols: int = 240, rows: int = 8, width: int = 960) -> str:
+def heap_strip(m: H.HeapMap, cols: int = 224, rows: int = 8, width: int = 960) -> str:
     """The heap as rows of cells, left to right then top to bottom, from the
-    first heap byte to the final heap size; each cell coloured by the category
-    holding most of its bytes, runs of equal cells drawn as one rectangle."""
+    first heap byte to the final heap size.  A cell shows its mix of categories
+    as stacked bands (a cell of tiny blocks is part payload, part header);
+    neighbouring cells with the same mix are drawn as one run."""
     label_w, row_h, gap = 64, 16, 4
     cw = (width - label_w) / cols
     cells = H.bin_cells(m, cols * rows)
@@ -138,9 +139,21 @@ def heap_strip(m: H.HeapMap, cols: int = 240, rows: int = 8, width: int = 960) -
         body.append(f'<text class="ax" x="{label_w - 6}" y="{r * (row_h + gap) + 12}" '
                     f'text-anchor="end">{human(off)}</text>')
     for row, col, span, cell in H.runs(cells, cols):
-        x, y = label_w + col * cw, row * (row_h + gap)
-        body.append(f'<rect class="c-{cell.dominant}" x="{_n(x)}" y="{y}" width="{_n(span * cw)}" '
-                    f'height="{row_h}"><title>{escape(_cell_title(m, cell))}</title></rect>')
+        x, y, w = label_w + col * cw, row * (row_h + gap), span * cw
+        # The run's mix of categories, stacked top to bottom in legend order.
+        size = cell.end - cell.start or 1
+        bands, top = [], 0.0
+        for c in H.CATEGORIES:
+            h = row_h * cell.bytes.get(c, 0) / size
+            if h >= 0.75:
+                bands.append((c, top, h))
+                top += h
+        if not bands:
+            bands = [(cell.dominant, 0.0, row_h)]
+        scale = row_h / sum(h for _, _, h in bands)     # the dropped slivers' share
+        rects = "".join(f'<rect class="c-{c}" x="{_n(x)}" y="{_n(y + t * scale)}" width="{_n(w)}" '
+                        f'height="{_n(h * scale)}"/>' for c, t, h in bands)
+        body.append(f"<g><title>{escape(_cell_title(m, cell))}</title>{rects}</g>")
     height = rows * (row_h + gap) - gap
     what = "peak utilization" if m.when == "peak" else "the end of the trace"
     return _svg(width, height, "".join(body),
