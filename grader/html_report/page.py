@@ -89,7 +89,7 @@ def final_heap(t: TraceResult) -> int:
     """The final heap size, exact: the end map's size when there is one
     (the driver's heap_size field is a JSON number that may be rounded)."""
     sizes = [int(m.get("heap_size") or 0) for m in t.extra.get("heapmaps") or []]
-    return max(sizes + [int(round(t.heap_size or 0))])
+    return max(sizes) if sizes else int(round(t.heap_size or 0))
 
 
 def heap_maps(t: TraceResult) -> dict[str, H.HeapMap]:
@@ -175,8 +175,8 @@ inside blocks the program did not ask for); free blocks are <i>external</i> frag
 the allocator owns but cannot hand out in the right size); the untouched tail is heap the
 allocator grew but never carved into blocks; "grown after this moment" is heap requested later
 than the peak, which the score still divides by. A heap map draws the heap from its first byte
-(top left) to the final heap size (bottom right); each cell takes the colour of most of its
-bytes; hover a cell for its blocks. Allocators without <code>my_heap_walk</code> (see
+(top left) to the final heap size (bottom right); a cell stacks the colours of its bytes (a cell
+of tiny blocks is part payload, part header); hover a cell for its blocks. Allocators without <code>my_heap_walk</code> (see
 <code>include/my_alloc.h</code>) show only their live payloads.</p>
 """
 
