@@ -44,8 +44,17 @@ $(BUILD)/driver-%: $(BUILD)/alloc/%.o $(BUILD)/libdriver.a
 	$(CC) $(CFLAGS) $^ -o $@
 
 # ---- grading ---------------------------------------------------------------
+# make grade [SUBMISSION=path/my_alloc.c] [GRADE_FLAGS="--speed instructions ..."]
+# make grade-batch BATCH=dir [JOBS=2] [GRADE_FLAGS=...]   (gradebook in build/grade/batch/)
+GRADE_FLAGS ?=
+JOBS ?= 2
+.PHONY: grade-batch
 grade: $(BUILD)/libdriver.a
-	$(PYTHON) -m grader $(SUBMISSION)
+	CC="$(CC)" $(PYTHON) -m grader $(SUBMISSION) $(GRADE_FLAGS)
+
+grade-batch: $(BUILD)/libdriver.a
+	@test -n "$(BATCH)" || { echo "usage: make grade-batch BATCH=dir-of-submissions [JOBS=n]"; exit 2; }
+	CC="$(CC)" $(PYTHON) -m grader --batch $(BATCH) --jobs $(JOBS) $(GRADE_FLAGS)
 
 # ---- tests -------------------------------------------------------------------
 # Every tests/unit/test_*.c is one Criterion binary.  A test file names the
