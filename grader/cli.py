@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from . import build, config, pipeline, plugins, scoring
-from .model import BuildResult, GradeResult, SpeedInfo, StaticResult, TraceResult
+from .model import BuildResult, GradeResult, SpeedInfo, StaticResult, TraceResult, Violation
 from .outputs import AutolabWriter, GithubWriter, GradescopeWriter, JsonWriter
 from .terminal import TerminalWriter
 
@@ -51,8 +51,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit with status 1 when the score is below SCORE (for CI)")
     p.add_argument("--workdir", metavar="DIR", help="where to build (default build/grade/)")
-    p.add_argument("--rescore", metavar="DRIVER_JSON",
-                   help="score a saved `driver --json` document with the config (no build, no run)")
+    p.add_argument("--rescore", metavar="JSON",
+                   help="recompute the score of a saved `driver --json` or `grader --json` document "
+                        "with the (new) config: no build, no run")
     bt = p.add_argument_group("batch grading")
     bt.add_argument("--batch", metavar="DIR", help="grade every submission in DIR (a subfolder or .c file each)")
     bt.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel submissions in --batch")
@@ -149,16 +150,30 @@ def _rescore(args, cfg) -> int:
     """Score a saved driver document: for TAs retuning the config, and tests."""
     try:
         doc = json.loads(Path(args.rescore).read_text())
-        traces = [TraceResult.from_driver(d, hidden="/hidden/" in str(d.get("path", "")))
-                  for d in doc["traces"]]
+        traces = []
+        for d in doc["traces"]:
+            t = TraceResult.from_driver(d, hidden=bool(d.get("hidden")) or "/hidden/" in str(d.get("path", "")))
+            t.instructions = d.get("instructions")
+            t.extra = {k: v for k, v in t.extra.items() if k in ("series", "heapmaps", "peak_op")}
+            traces.append(t)
+        static_res = StaticResult(ran="static" in doc)
+        for v in (doc.get("static") or {}).get("violations", []):
+            penalty = cfg.penalties.get(v["rule"], "zero")
+            static_res.violations.append(Violation(
+                v["rule"], v["symbol"], v["message"], 0.0 if penalty == "zero" else float(penalty),
+                penalty == "zero", v.get("file"), v.get("line")))
+        build_ok = (doc.get("build") or {}).get("ok", True)
     except (OSError, ValueError, KeyError, TypeError) as e:
-        print(f"grader: --rescore {args.rescore}: not a driver --json document ({e})", file=sys.stderr)
+        print(f"grader: --rescore {args.rescore}: not a driver or grader --json document ({e})",
+              file=sys.stderr)
         return 2
-    mode = args.speed or cfg.speed_mode
+    mode = args.speed or (doc.get("speed") or {}).get("mode") or cfg.speed_mode
     if mode == "instructions" and not any(t.instructions for t in traces):
         mode = "wallclock"
-    result = GradeResult(submission=args.rescore, build=BuildResult(ok=True), static=StaticResult(),
-                         traces=traces, speed=SpeedInfo(mode=mode), config_path=cfg.path, driver_json=doc)
+    build_res = BuildResult(ok=bool(build_ok), reason=(doc.get("build") or {}).get("reason", ""))
+    result = GradeResult(submission=doc.get("submission", args.rescore), student=doc.get("student", ""),
+                         build=build_res, static=static_res, traces=traces, speed=SpeedInfo(mode=mode),
+                         config_path=cfg.path, driver_json=doc)
     result.speed.spread = pipeline.spread_summary(result)
     scoring.finish(result, cfg)
     result.versions = pipeline.versions(cfg, result)
