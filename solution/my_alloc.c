@@ -863,8 +863,11 @@ int my_check_heap(void)
         if (size < MIN_BLOCK || size > (size_t)(end - b))
             BROKEN("I1: block at offset %ld has size %zu, which does not fit between it and the epilogue (offset %ld)",
                    rel(b), size, rel(end));
-        if (size % ALIGNMENT != 0)
-            BROKEN("I1: block at offset %ld has size %zu, not a multiple of %d", rel(b), size, ALIGNMENT);
+        /* The size's low 4 bits hold the flags, so a size that is not a
+         * multiple of 16 shows up as an unknown flag bit. */
+        if (header(b) & FLAG_MASK & ~(uint64_t)(ALLOC | PREV_ALLOC | SLAB))
+            BROKEN("I1: block at offset %ld has header %#llx: the size is not a multiple of 16",
+                   rel(b), (unsigned long long)header(b));
         if (is_prev_alloc(b) != below_alloc)
             BROKEN("I3: block at offset %ld has PREV_ALLOC %d, but the block below it is %s",
                    rel(b), is_prev_alloc(b), below_alloc ? "allocated" : "free");
