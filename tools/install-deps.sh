@@ -13,6 +13,7 @@ packages=(
     libseccomp-dev    # the replay sandbox's system-call filter
     valgrind          # grader --speed instructions
     python3-yaml shellcheck nodejs   # workflow and script linting in the tests
+    chromium fonts-dejavu-core       # the HTML report's browser test (tests/test_report_browser.py)
 )
 
 need=()
