@@ -156,15 +156,12 @@ report-screenshot: $(BUILD)/libdriver.a
 	    file://$(abspath $(REPORT_DIR))/screenshot/index.html 2>/dev/null || status=$$?; \
 	    rm -rf $$profile; exit $$status
 
-# ---- solution: white-box tests and the benchmark ----------------------------
+# ---- solution: white-box tests (`make bench` runs grader/bench.py) ------------
 # test_solution.c #includes solution/my_alloc.c to reach its static helpers,
 # so it is built from itself alone (this explicit rule beats the pattern rule).
-.PHONY: bench-solution
 $(BUILD)/tests/test_solution: tests/unit/test_solution.c solution/my_alloc.c $(BUILD)/libdriver-nomain.a $(DRIVER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $< $(BUILD)/libdriver-nomain.a -lcriterion -o $@
-
-bench-solution: bench
 
 clean:
 	rm -rf $(BUILD) dist
