@@ -208,6 +208,9 @@ static void describe_address(char *b, size_t n, const struct progress *pg)
     uintptr_t a = pg->fault_addr, lo = pg->heap_lo, brk = pg->brk;
     if (a < 4096)
         snprintf(b, n, "address %#lx: a NULL pointer dereference", (unsigned long)a);
+    else if (a >= (uintptr_t)-4096)   /* e.g. the header word before a NULL payload */
+        snprintf(b, n, "address %#lx (NULL - %lu): a NULL pointer dereference", (unsigned long)a,
+                 (unsigned long)-a);
     else if (lo && a >= lo && a < brk)
         snprintf(b, n, "address heap+%#lx, inside the heap", (unsigned long)(a - lo));
     else if (lo && a >= brk && a - lo < MEM_MAX_HEAP)

@@ -570,6 +570,7 @@ const char *sandbox_syscall_name(int nr)
         NAME(listen), NAME(accept), NAME(accept4), NAME(sendto), NAME(recvfrom), NAME(sendmsg),
         NAME(recvmsg), NAME(clone), NAME(clone3), NAME(execve), NAME(execveat), NAME(kill),
         NAME(tkill), NAME(tgkill), NAME(nanosleep), NAME(clock_nanosleep), NAME(getpid),
+        NAME(getppid), NAME(gettid), NAME(uname), NAME(sysinfo), NAME(getuid), NAME(geteuid),
         NAME(unlinkat), NAME(renameat), NAME(mremap), NAME(ptrace), NAME(prctl), NAME(exit_group),
         NAME(rt_sigaction), NAME(rt_sigprocmask), NAME(sigaltstack), NAME(madvise),
         NAME(seccomp), NAME(getdents64), NAME(mkdirat), NAME(fchmodat), NAME(setrlimit),
