@@ -125,20 +125,30 @@ def _cell_title(m: H.HeapMap, cell: H.Cell) -> str:
     return text
 
 
-def heap_strip(m: H.HeapMap, cols: int = 224, rows: int = 8, width: int = 960) -> str:
+# Columns per row, finest first; a map with more runs than MAX_RUNS at one
+# resolution is drawn at the next, so the page stays small (each run costs
+# about 200 bytes of markup with its hover text).
+COLUMNS = (224, 160, 112, 64)
+MAX_RUNS = 450
+
+
+def heap_strip(m: H.HeapMap, rows: int = 8, width: int = 960) -> str:
     """The heap as rows of cells, left to right then top to bottom, from the
     first heap byte to the final heap size.  A cell shows its mix of categories
     as stacked bands (a cell of tiny blocks is part payload, part header);
     neighbouring cells with the same mix are drawn as one run."""
     label_w, row_h, gap = 64, 16, 4
+    for cols in COLUMNS:
+        runs = H.runs(H.bin_cells(m, cols * rows), cols)
+        if len(runs) <= MAX_RUNS:
+            break
     cw = (width - label_w) / cols
-    cells = H.bin_cells(m, cols * rows)
     body = []
     for r in range(rows):
         off = m.total * r / rows
         body.append(f'<text class="ax" x="{label_w - 6}" y="{r * (row_h + gap) + 12}" '
                     f'text-anchor="end">{human(off)}</text>')
-    for row, col, span, cell in H.runs(cells, cols):
+    for row, col, span, cell in runs:
         x, y, w = label_w + col * cw, row * (row_h + gap), span * cw
         # The run's mix of categories, stacked top to bottom in legend order.
         size = cell.end - cell.start or 1
