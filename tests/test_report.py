@@ -272,3 +272,12 @@ def test_report_of_a_buggy_allocator(tmp_path):
     assert "does not define my_heap_walk" in doc.section_text(good)
     classes = {a.get("class") for t, a, s in doc.elements if t == "rect" and s == good}
     assert "c-unknown" in classes and "c-free" not in classes
+
+
+def test_a_malformed_heap_dump_costs_only_its_trace():
+    bad = TraceResult(name="bad.rep", correct=True, util=0.5, max_points=1,
+                      extra={"heapmaps": [{"when": "peak", "heap_size": "lots", "blocks": [["x"]]}],
+                             "series": {"op": [0], "payload": [1], "heap": [2]}, "peak_op": 0})
+    good = TraceResult(name="good.rep", correct=True, util=0.5, max_points=1)
+    html = page.render(GradeResult(submission="x.c", traces=[bad, good]))
+    assert "could not be drawn" in html and 'id="t-good-rep"' in html

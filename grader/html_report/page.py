@@ -299,9 +299,25 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
     return "\n".join(out)
 
 
+def _safe(fn, t: TraceResult, fallback, *args):
+    """fn(t, *args), or `fallback` when the trace's data cannot be drawn: one
+    malformed heap dump must cost its pictures, never the whole report."""
+    try:
+        return fn(t, *args)
+    except (ValueError, TypeError, KeyError, IndexError, ZeroDivisionError, AttributeError) as e:
+        t.extra["report_error"] = f"{type(e).__name__}: {e}"
+        return fallback
+
+
+def _broken_section(t: TraceResult) -> str:
+    return (f'<section class="trace" id="{anchor(t)}"><header><h2>{escape(t.name)}</h2></header>'
+            f'<div class="diag">this trace\'s data could not be drawn '
+            f'({escape(str(t.extra.get("report_error", "")))})</div></section>')
+
+
 def render(r: GradeResult) -> str:
     """The whole page, as a string."""
-    maps = {t.name: heap_maps(t) if t.correct else {} for t in r.traces}
+    maps = {t.name: _safe(heap_maps, t, {}) if t.correct else {} for t in r.traces}
     used = {c for ms in maps.values() for m in ms.values() for c, v in m.totals.items() if v}
     legend_cats = [c for c in H.CATEGORIES if c in used] or list(H.CATEGORIES[:5])
     v = r.versions or {}
@@ -309,7 +325,7 @@ def render(r: GradeResult) -> str:
     if r.traces:
         body += ["<h2 style='margin-top:18px'>Traces</h2>", _table(r, maps),
                  "<h3>Colours</h3>", _legend(legend_cats), HOW_TO_READ]
-        body += [_trace_section(t, maps[t.name]) for t in ordered(r)]
+        body += [_safe(_trace_section, t, None, maps[t.name]) or _broken_section(t) for t in ordered(r)]
     body.append(f'<footer class="muted small">grader {escape(str(v.get("grader", "?")))} · '
                 f'{escape(str(v.get("compiler", "")))} · config {escape(r.config_path)}</footer>')
     title = f"slablab report: {r.student or r.submission}"
