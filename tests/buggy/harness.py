@@ -54,9 +54,12 @@ def trace_path(name: str) -> Path:
 
 
 def run(driver: Path, traces: list[str], *flags: str, timeout_s: float = 2,
-        guard_s: float = 60) -> tuple[dict, subprocess.CompletedProcess]:
-    """Run the driver with --json; return (document, process)."""
-    cmd = [str(driver), "--json", "--no-timing", "-T", f"{timeout_s:g}", *flags]
+        guard_s: float = 60, timing: bool = False) -> tuple[dict, subprocess.CompletedProcess]:
+    """Run the driver with --json (and --no-timing unless timing); return
+    (document, process)."""
+    cmd = [str(driver), "--json", "-T", f"{timeout_s:g}", *flags]
+    if not timing:
+        cmd.append("--no-timing")
     for t in traces:
         cmd += ["-f", str(trace_path(t))]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=guard_s, cwd=REPO,
