@@ -252,3 +252,38 @@ def test_student_tests_catch_planted_bugs(name, tmp_path):
     results = test_results(build_student_tests(mutant, tmp_path))
     caught = {t for t, v in results.items() if v == "failed"}
     assert must_fail <= caught, f"{name}: expected {must_fail} to fail, failed: {caught}"
+
+
+# ---- handout.md states the grading the config actually does --------------------------
+
+def test_handout_grading_section_matches_the_config():
+    import fnmatch
+    import tomllib
+    cfg = tomllib.loads((ROOT / "grader/config.toml").read_text())
+    text = (ROOT / "handout.md").read_text()
+    sc, wc = cfg["scoring"], cfg["scoring"]["wallclock"]
+    assert sc["util_mode"] == "ceiling", "handout.md explains the 'ceiling' mode"
+    assert cfg["max_score"] == 100
+    need = [
+        f"utilization part worth **{sc['util_weight']:g}**",
+        f"throughput\n   part worth **{sc['speed_weight']:g}** points",
+        f"linear(U / ceiling, **{sc['util_min']:.2f}**, **{sc['util_max']:.2f}**)",
+        f"linear(ratio, **{wc['ratio_min']:.2f}**, **{wc['ratio_max']:.2f}**)",
+        f"costs **{sc['correctness_penalty']:g} points** (`correctness_penalty`)",
+        f"At most **{cfg['static']['max_global_data']} bytes**",
+        f"each extra global symbol costs **{cfg['static']['penalties']['extra-symbol']:g} points**",
+        f"**{cfg['traces']['timeout_s']:g}**-second timeout",
+        f"compiled alone with `cc {' '.join(cfg['build']['cflags'])}`",
+    ]
+    for phrase in need:
+        assert phrase in text, f"handout.md does not say: {phrase}"
+    for pattern, w in cfg.get("trace_weights", {}).items():
+        if "util_min" in w:
+            row = f"| `{pattern}` | {w['util_min']:.2f} | {w['util_max']:.2f} |"
+            assert row in text, f"handout.md lacks the row {row}"
+    # The worked example counts the public traces that earn points.
+    public = [Path(p).name for p in committed("traces/*.rep") if "/hidden/" not in p]
+    scored = [t for t in public if not any(fnmatch.fnmatch(t, pat) and w.get("util") is False
+                                           and w.get("speed") is False
+                                           for pat, w in cfg.get("trace_weights", {}).items())]
+    assert f"with {len(scored)} scored public traces" in text
