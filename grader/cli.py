@@ -51,6 +51,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-under", type=float, metavar="SCORE",
                    help="exit with status 1 when the score is below SCORE (for CI)")
     p.add_argument("--workdir", metavar="DIR", help="where to build (default build/grade/)")
+    p.add_argument("--keep", action="store_true", help="keep the build directory (object file, linked driver)")
     p.add_argument("--rescore", metavar="JSON",
                    help="recompute the score of a saved `driver --json` or `grader --json` document "
                         "with the (new) config: no build, no run")
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = pipeline.GradeOptions(
         trace_dirs=args.trace_dirs, trace_files=args.trace_files, speed_mode=args.speed,
         samples=args.samples, timeout_s=args.timeout, libdriver=libdriver,
+        keep=args.keep,
         heapdump=any(getattr(m, "wants_heapdump", lambda a: False)(args) for m in plugins.load()))
     if args.workdir:
         opts.work_root = Path(args.workdir)
