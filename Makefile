@@ -163,5 +163,36 @@ $(BUILD)/tests/test_solution: tests/unit/test_solution.c solution/my_alloc.c $(B
 	@mkdir -p $(dir $@)
 	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $< $(BUILD)/libdriver-nomain.a -lcriterion -o $@
 
+# ---- fuzzing / corpus ----
+# fuzz        a bounded libFuzzer run of both targets (FUZZ_SECONDS each, default 30)
+# fuzz-long   the same for 10 minutes each (FUZZ_SECONDS=600); findings land in build/fuzz/
+# Targets: tests/fuzz/fuzz_trace.c (the trace reader), tests/fuzz/fuzz_replay.c
+# (the replay loop against the solution).  Needs clang with libFuzzer.
+.PHONY: fuzz fuzz-long fuzz-build
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+             $(CSTD) -Wall -Wextra -D_GNU_SOURCE -Iinclude -Igrader/driver
+FUZZ_DRIVER = grader/driver/trace.c grader/driver/replay.c grader/driver/livemap.c \
+              grader/driver/memlib.c grader/driver/heap_report.c
+FUZZ_RUN = -max_len=8192 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1
+fuzz-build: $(BUILD)/fuzz/fuzz-trace $(BUILD)/fuzz/fuzz-replay
+$(BUILD)/fuzz/fuzz-trace: tests/fuzz/fuzz_trace.c grader/driver/trace.c grader/driver/trace.h
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -Werror tests/fuzz/fuzz_trace.c grader/driver/trace.c -o $@
+$(BUILD)/fuzz/fuzz-replay: tests/fuzz/fuzz_replay.c $(FUZZ_DRIVER) $(DRIVER_HDRS) solution/my_alloc.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) tests/fuzz/fuzz_replay.c $(FUZZ_DRIVER) solution/my_alloc.c -o $@
+$(BUILD)/fuzz/seeds: $(wildcard traces/short-*.rep tests/bad-traces/*.rep tests/buggy/traces/*.rep tests/fuzz/regressions/*)
+	@mkdir -p $@
+	cp $^ $@/
+	@touch $@
+fuzz: fuzz-build $(BUILD)/fuzz/seeds
+	@mkdir -p $(BUILD)/fuzz/corpus-trace $(BUILD)/fuzz/corpus-replay
+	cd $(BUILD)/fuzz && ./fuzz-trace $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) corpus-trace seeds
+	cd $(BUILD)/fuzz && ./fuzz-replay $(FUZZ_RUN) -max_total_time=$(FUZZ_SECONDS) corpus-replay seeds
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=600
+
 clean:
 	rm -rf $(BUILD) dist
