@@ -120,6 +120,14 @@ def test_correct_allocator_passes_and_is_measured(driver_for, traces):
                              "ratio_median": None}
 
 
+def test_large_sizes_are_exact_in_json(driver_for, traces):
+    # %g once printed 1056784 as 1.05678e+06
+    status, doc = run(driver_for(""), "-f", traces("big.rep", "a 0 1056777\nf 0\n"))
+    (trace,) = doc["traces"]
+    assert trace["heap_size"] == 1056784 and isinstance(trace["heap_size"], int)
+    assert trace["util"] == 1056777 / 1056784
+
+
 def test_checker_runs_only_when_asked(driver_for, traces):
     status, doc = run(driver_for("CHECKER"), "-f", traces("t.rep", BASIC))
     assert status == 0 and doc["traces"][0]["correct"]

@@ -131,7 +131,7 @@ static void json_number(double v, int known)
     if (!known || !isfinite(v))
         printf("null");
     else
-        printf("%.6g", v);
+        printf("%.17g", v);   /* round-trips a double exactly */
 }
 
 static void json_rates(const char *key, const double v[3], int known)
@@ -202,7 +202,10 @@ void print_json(const struct report *reps, size_t n, const struct options *o)
         }
         printf(",\n   \"ops\": %zu, \"peak_payload\": %zu, \"heap_size\": ", r->trace.nops,
                r->trace.peak_payload);
-        json_number((double)r->heap_size, r->correct && !o->libc);
+        if (r->correct && !o->libc)
+            printf("%llu", (unsigned long long)r->heap_size);   /* exact: %g would round it */
+        else
+            printf("null");
         printf(", \"util\": ");
         json_number(r->util, r->correct && r->util >= 0);
         printf(", \"ceiling\": ");
