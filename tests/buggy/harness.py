@@ -48,6 +48,8 @@ def build_all(names: list[str], root: Path) -> dict[str, Path]:
 
 def trace_path(name: str) -> Path:
     """short-* traces live in traces/, the corpus's own in tests/buggy/traces/."""
+    if "/" in name:
+        return Path(name)
     if name.startswith(("short-", "synth-")):
         return REPO / "traces" / f"{name}.rep"
     return TRACES / f"{name}.rep"
