@@ -258,8 +258,9 @@ int my_check_heap(void)
 }
 
 /*
- * my_heap_walk is OPTIONAL too: define it and `python3 -m grader --html`
- * draws your heap block by block (see include/my_alloc.h):
+ * my_heap_walk is OPTIONAL too: define it and
+ *     python3 -m grader my_alloc.c --html report
+ * draws your heap block by block in report/index.html (see include/my_alloc.h):
  *
  * void my_heap_walk(heap_visit_fn *visit, void *ctx)
  * {
