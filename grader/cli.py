@@ -176,7 +176,7 @@ def _rescore(args, cfg) -> int:
     result = GradeResult(submission=doc.get("submission", args.rescore), student=doc.get("student", ""),
                          build=build_res, static=static_res, traces=traces, speed=SpeedInfo(mode=mode),
                          config_path=cfg.path, driver_json=doc)
-    result.speed.spread = pipeline.spread_summary(result)
+    result.speed.spread = pipeline.spread_summary(result, cfg)
     scoring.finish(result, cfg)
     result.versions = pipeline.versions(cfg, result)
     _emit(result, args, cfg)

@@ -55,8 +55,21 @@ def summary_lines(r: GradeResult) -> list[str]:
         lines.append(f"{loc}rule {v.rule}: {v.message} ({cost})")
     for t in r.failed_traces:
         lines.append(f"{t.name}: FAIL {t.error_text}")
+    spread = spread_line(r)
+    if spread:
+        lines.append(spread)
     lines += [f"note: {n}" for n in r.notes]
     return lines
+
+
+def spread_line(r: GradeResult) -> str:
+    """One line on how noisy the wall-clock timing was (every report shows it)."""
+    s = r.speed.spread
+    if not s.get("traces"):
+        return ""
+    return (f"Throughput: {r.speed.mode}; wall-clock ratio spread (max-min)/median over "
+            f"{s['samples']} samples: median {s['median_rel_spread'] * 100:.0f}%, worst "
+            f"{s['max_rel_spread'] * 100:.0f}% ({s['worst_trace']})")
 
 
 def trace_output(t: TraceResult) -> str:
@@ -239,6 +252,8 @@ def github_summary(r: GradeResult) -> str:
                       f"{'-' if t.speed_ratio is None else f'{t.speed_ratio:.2f}'} | "
                       f"{t.points:g}/{t.max_points:g} |")
         md.append("")
+    if spread_line(r):
+        md += [spread_line(r), ""]
     for n in r.notes:
         md.append(f"> {n}")
     return "\n".join(md).rstrip() + "\n"

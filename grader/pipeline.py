@@ -113,7 +113,7 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
                             heapdump=opts.heapdump)
     result.traces, result.driver_json = run.traces, run.document
     result.notes += run.notes
-    result.speed.spread = spread_summary(result)
+    result.speed.spread = spread_summary(result, cfg)
 
     # 4. deterministic speed
     if mode == "instructions" and result.traces:
@@ -149,10 +149,13 @@ def _shown_source(source: Path | None, submission: Path, shown: str) -> str:
     return str(Path(shown) / source.relative_to(submission))
 
 
-def spread_summary(r: GradeResult) -> dict:
-    """How far apart the wall-clock samples were: (max - min) / median ratio."""
+def spread_summary(r: GradeResult, cfg: Config | None = None) -> dict:
+    """How far apart the wall-clock samples were: (max - min) / median ratio,
+    over the traces that count for throughput."""
     rel = []
     for t in r.traces:
+        if cfg is not None and not cfg.weight_of(t.name).speed:
+            continue
         if t.ratio and t.ratio_min is not None and t.ratio_max is not None:
             rel.append(((t.ratio_max - t.ratio_min) / t.ratio, t.name))
     if not rel:

@@ -178,6 +178,16 @@ def test_github_annotations_for_compile_errors_and_rules():
     assert any(a.startswith("::error title=trace c-fail.rep failed::c-fail.rep: overlap") for a in ann)
 
 
+def test_every_report_shows_the_wall_clock_spread():
+    r = graded_fixture()
+    r.speed.spread = {"traces": 2, "samples": 5, "median_rel_spread": 0.1, "max_rel_spread": 0.25,
+                      "worst_trace": "b-half.rep"}
+    line = "wall-clock ratio spread (max-min)/median over 5 samples: median 10%, worst 25% (b-half.rep)"
+    assert line in outputs.gradescope_document(r)["output"]
+    assert line in outputs.github_summary(r)
+    assert "median 10.0%, worst 25.0% (b-half.rep)" in render(r)
+
+
 def test_github_summary_markdown(tmp_path):
     r = graded_fixture()
     md = outputs.github_summary(r)
