@@ -170,3 +170,27 @@ def test_batch_grades_a_mixed_class_and_writes_a_gradebook(tmp_path):
     for student in by:
         assert (out / "reports" / f"{student}.txt").read_text().startswith("slablab grader")
         assert json.loads((out / "reports" / f"{student}.json").read_text())["student"] == student
+
+
+def test_failure_hooks_see_each_failed_trace_and_can_attach_a_reproducer(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from grader import config, pipeline
+    from grader.terminal import render
+    seen = []
+
+    def hook(result, trace, ctx):
+        seen.append((trace.name, Path(ctx.driver).exists(), ctx.workdir.is_dir()))
+        trace.reproducer = {"path": f"{ctx.workdir}/min-{trace.name}", "ops": 1}
+
+    def broken_hook(result, trace, ctx):
+        raise RuntimeError("shrinker bug")
+
+    opts = pipeline.GradeOptions(trace_files=["traces/short-03-reuse.rep", "traces/synth-fifo.rep"],
+                                 speed_mode="none", work_root=tmp_path / "work",
+                                 failure_hooks=[hook, broken_hook])
+    r = pipeline.grade(SUBS / "crashes.c", config.load(), opts)
+    assert sorted(seen) == [("short-03-reuse.rep", True, True), ("synth-fifo.rep", True, True)]
+    assert all(t.reproducer["ops"] == 1 for t in r.traces)
+    assert "reproducer:" in render(r)
+    assert any("shrinker bug" in n for n in r.notes)          # a hook's bug is a note, not a crash
+    assert r.score == 0 and not any("internal grader error" in n for n in r.notes)
