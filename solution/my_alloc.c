@@ -26,9 +26,9 @@
  *   | control | block | block | ... | slab | ... | block | epilogue |
  *   |  block  |  (first block starts at lo + FIRST_BLOCK, 8 mod 16)   8 bytes|
  *
- *   control block: struct heap_control -- the heads of every free list and
- *     every slab list, kept in the heap itself so that the writable globals
- *     stay tiny (the grader caps them).
+ *   control block: struct heap_control -- the sentinel node of every free
+ *     list and the head of every slab list, kept in the heap itself so that
+ *     the writable globals stay tiny (the grader caps them).
  *   epilogue: a lone header of size 0 marked allocated; it ends every walk
  *     and carries the PREV_ALLOC bit of the last block.
  *
@@ -38,7 +38,8 @@
  *   +----------------------------+       +----------------------------+
  *   | header: size | flags       |  8    | header: size | flags       |  8
  *   +----------------------------+ <- p  +----------------------------+
- *   | payload ...                |       | next free (offset) | prev  |  8
+ *   | payload ...                |       | next free (pointer)        |  8
+ *   |                            |       | prev free (pointer)        |  8
  *   |                            |       | ... unused ...             |
  *   |                            |       +----------------------------+
  *   |                            |       | footer: copy of header     |  8
@@ -63,10 +64,10 @@
  *   I3 Prev-alloc bit: every block's (and the epilogue's) PREV_ALLOC bit says
  *      whether the block just below it is allocated (the first block: yes).
  *   I4 Coalescing: no two free blocks are adjacent.
- *   I5 Free lists: list c holds only free, non-slab blocks whose size maps to
- *      class c, doubly linked consistently, and as many of them as the heap
- *      has free blocks of class c; bit c of the non-empty bitmap is set iff
- *      list c is non-empty.
+ *   I5 Free lists: list c (circular, through its sentinel) holds only free,
+ *      non-slab blocks whose size maps to class c, doubly linked
+ *      consistently, and as many of them as the heap has free blocks of
+ *      class c; bit c of the non-empty bitmap is set iff list c is non-empty.
  *   I6 Slabs and the page map: a slab is an allocated block of exactly
  *      SLAB_BYTES whose payload starts on a SLAB_BYTES boundary, and its page
  *      map bit is set; no other page map bit is set; the page map itself is
@@ -118,8 +119,16 @@
 
 /* ---- the control block, at the very start of the heap -------------------- */
 
+/* A free block's place in its class list, just past its header.  Lists are
+ * circular, with one sentinel node per class in the control block, so that
+ * linking and unlinking never test for "no neighbour" (each such test is a
+ * branch the CPU mispredicts whenever list lengths vary). */
+struct free_node {
+    struct free_node *next, *prev;
+};
+
 struct heap_control {
-    uint32_t free_head[NUM_CLASSES];    /* offset of the first free block of class c */
+    struct free_node free_list[NUM_CLASSES];  /* sentinel of class c's list */
     uint32_t slab_head[SLAB_CLASSES];   /* offset of the first slab of class k with a free slot */
 };
 
@@ -139,11 +148,6 @@ struct slab {
  * block ends WORD bytes before the next SLAB_BYTES boundary. */
 #define SLAB_SLOT_BYTES (SLAB_BYTES - WORD - SLAB_FIRST_SLOT)
 
-/* The free-list links inside a free block, just past its header. */
-struct free_links {
-    uint32_t next, prev;     /* offsets of neighbours in the class list (0: none) */
-};
-
 /* ---- all writable global state: one small struct ------------------------ */
 
 static struct {
@@ -158,8 +162,8 @@ static struct {
 
 static inline size_t round_up16(size_t n) { return (n + 15u) & ~(size_t)15u; }
 
-/* Offsets (from lo) stand in for pointers in lists; 0 means "none" since
- * offset 0 is the control block, never a block. */
+/* Slab lists link by offset (from lo), to keep the slab header at 16 bytes;
+ * 0 means "none" since offset 0 is the control block, never a slab. */
 static inline char *at(uint32_t off) { return off ? A.lo + off : NULL; }
 static inline uint32_t offset_of(const void *p) { return p ? (uint32_t)((const char *)p - A.lo) : 0; }
 
@@ -176,7 +180,8 @@ static inline char *next_block(char *b) { return b + block_size(b); }
 static inline char *prev_free_block(char *b) { return b - (*(uint64_t *)(b - WORD) & ~(uint64_t)FLAG_MASK); }
 static inline char *payload_of(char *b) { return b + WORD; }
 static inline char *block_of(void *p) { return (char *)p - WORD; }
-static inline struct free_links *links(char *b) { return (struct free_links *)(b + WORD); }
+static inline struct free_node *node_of(char *b) { return (struct free_node *)(b + WORD); }
+static inline char *block_of_node(struct free_node *n) { return (char *)n - WORD; }
 
 static inline void set_prev_alloc_bit(char *b, int on)
 {
@@ -239,30 +244,31 @@ static inline int uses_slab(size_t size) { return size <= SLAB_MAX_SLOT; }
 
 /* ---- free lists ------------------------------------------------------------ */
 
+static inline struct free_node *sentinel(unsigned c) { return &A.ctl->free_list[c]; }
+static inline unsigned class_of_sentinel(const struct free_node *n) { return (unsigned)(n - A.ctl->free_list); }
+/* The first block of list c (the sentinel's block when the list is empty). */
+static inline char *list_first(unsigned c) { return block_of_node(sentinel(c)->next); }
+
+/* LIFO: a freed block goes to the front of its list. */
 static void insert_free(char *b)
 {
     unsigned c = size_class(block_size(b));
-    char *head = at(A.ctl->free_head[c]);
-    links(b)->next = offset_of(head);
-    links(b)->prev = 0;
-    if (head)
-        links(head)->prev = offset_of(b);
-    A.ctl->free_head[c] = offset_of(b);
+    struct free_node *head = sentinel(c), *n = node_of(b);
+    n->next = head->next;
+    n->prev = head;
+    head->next->prev = n;
+    head->next = n;
     A.nonempty |= (uint64_t)1 << c;
 }
 
 static void remove_free(char *b)
 {
-    unsigned c = size_class(block_size(b));
-    char *next = at(links(b)->next), *prev = at(links(b)->prev);
-    if (prev)
-        links(prev)->next = offset_of(next);
-    else
-        A.ctl->free_head[c] = offset_of(next);
-    if (next)
-        links(next)->prev = offset_of(prev);
-    if (!A.ctl->free_head[c])
-        A.nonempty &= ~((uint64_t)1 << c);
+    struct free_node *n = node_of(b);
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    /* Both neighbours are the same node only when it is the sentinel, alone. */
+    if (n->next == n->prev)
+        A.nonempty &= ~((uint64_t)1 << class_of_sentinel(n->next));
 }
 
 /* Make b (not in any list) a free block of `size` bytes, merge it with free
@@ -330,7 +336,8 @@ static char *best_fit_in_list(unsigned c, size_t asize)
     char *best = NULL;
     size_t best_size = SIZE_MAX;
     int seen = 0;
-    for (char *b = at(A.ctl->free_head[c]); b && seen < FIT_SEARCH_LIMIT; b = at(links(b)->next), seen++) {
+    for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < FIT_SEARCH_LIMIT; n = n->next, seen++) {
+        char *b = block_of_node(n);
         size_t s = block_size(b);
         if (s >= asize && s < best_size) {
             best = b;
@@ -350,7 +357,7 @@ static char *find_fit(size_t asize)
     while (candidates) {
         unsigned k = (unsigned)__builtin_ctzll(candidates);
         if (class_fits_all(k, asize) && k < LINEAR_LIMIT / 16)
-            return at(A.ctl->free_head[k]);     /* exact class: all members equal */
+            return list_first(k);               /* exact class: all members equal */
         char *b = best_fit_in_list(k, asize);
         if (b)
             return b;
@@ -506,9 +513,9 @@ static char *find_slab_room(char **spot)
     while (candidates) {
         unsigned c = (unsigned)__builtin_ctzll(candidates);
         int seen = 0;
-        for (char *b = at(A.ctl->free_head[c]); b && seen < SLAB_SEARCH_LIMIT; b = at(links(b)->next), seen++)
-            if ((*spot = slab_spot_in(b)) != NULL)
-                return b;
+        for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < SLAB_SEARCH_LIMIT; n = n->next, seen++)
+            if ((*spot = slab_spot_in(block_of_node(n))) != NULL)
+                return block_of_node(n);
         candidates &= candidates - 1;
     }
     /* Grow the heap so that its free tail ends exactly where a slab would. */
@@ -631,6 +638,8 @@ int my_init(void)
         return -1;
     A.ctl = (struct heap_control *)A.lo;
     memset(A.ctl, 0, sizeof *A.ctl);
+    for (unsigned c = 0; c < NUM_CLASSES; c++)
+        sentinel(c)->next = sentinel(c)->prev = sentinel(c);
     set_header(first_block(), 0, ALLOC | PREV_ALLOC);
     return 0;
 }
@@ -779,9 +788,10 @@ static int check_slab(char *b, size_t with_free_slot[SLAB_CLASSES])
 static int check_free_lists(const size_t free_in_heap[NUM_CLASSES])
 {
     for (unsigned c = 0; c < NUM_CLASSES; c++) {
-        size_t n = 0;
-        char *prev = NULL;
-        for (char *b = at(A.ctl->free_head[c]); b; prev = b, b = at(links(b)->next)) {
+        size_t count = 0;
+        struct free_node *prev = sentinel(c);
+        for (struct free_node *n = sentinel(c)->next; n != sentinel(c); prev = n, n = n->next) {
+            char *b = block_of_node(n);
             if (!plausible_block(b))
                 BROKEN("I5: free list %u links to offset %ld, which is not a block in the heap", c, rel(b));
             if (is_alloc(b))
@@ -789,17 +799,19 @@ static int check_free_lists(const size_t free_in_heap[NUM_CLASSES])
             if (size_class(block_size(b)) != c)
                 BROKEN("I5: free list %u holds the block at offset %ld of %zu bytes, which belongs in list %u",
                        c, rel(b), block_size(b), size_class(block_size(b)));
-            if (at(links(b)->prev) != prev)
+            if (n->prev != prev)
                 BROKEN("I5: free list %u: block at offset %ld has a wrong prev link", c, rel(b));
-            if (++n > free_in_heap[c])
+            if (++count > free_in_heap[c])
                 BROKEN("I5: free list %u is longer than the heap's %zu free blocks of its class (a block listed twice, or a cycle)",
                        c, free_in_heap[c]);
         }
-        if (n != free_in_heap[c])
-            BROKEN("I5: the heap has %zu free blocks of class %u but its list holds %zu", free_in_heap[c], c, n);
-        if ((((A.nonempty >> c) & 1) != 0) != (n != 0))
+        if (sentinel(c)->prev != prev)
+            BROKEN("I5: free list %u: its sentinel's prev link is not its last block", c);
+        if (count != free_in_heap[c])
+            BROKEN("I5: the heap has %zu free blocks of class %u but its list holds %zu", free_in_heap[c], c, count);
+        if ((((A.nonempty >> c) & 1) != 0) != (count != 0))
             BROKEN("I5: bit %u of the non-empty bitmap is %s but list %u is %s", c,
-                   (A.nonempty >> c) & 1 ? "set" : "clear", c, n ? "non-empty" : "empty");
+                   (A.nonempty >> c) & 1 ? "set" : "clear", c, count ? "non-empty" : "empty");
     }
     return 0;
 }

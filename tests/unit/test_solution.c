@@ -511,9 +511,20 @@ Test(solution, checker_catches_I5_a_block_in_the_wrong_list)
     char *b = block_of(four[1]);
     remove_free(b);
     unsigned wrong = size_class(112) + 1;
-    A.ctl->free_head[wrong] = offset_of(b);
-    links(b)->next = links(b)->prev = 0;
+    struct free_node *head = sentinel(wrong), *n = node_of(b);
+    n->next = head->next;
+    n->prev = head;
+    head->next->prev = n;
+    head->next = n;
     A.nonempty |= (uint64_t)1 << wrong;
+    assert_broken("I5");
+}
+
+Test(solution, checker_catches_I5_a_broken_sentinel_link)
+{
+    four_blocks();
+    my_free(four[1]);
+    sentinel(size_class(block_size(block_of(four[1]))))->prev = sentinel(0);
     assert_broken("I5");
 }
 
