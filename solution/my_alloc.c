@@ -98,7 +98,7 @@
 #define SLAB_BYTES      2048u       /* slab size and alignment (power of two) */
 #endif
 #ifndef SLAB_MAX_SLOT
-#define SLAB_MAX_SLOT   48u         /* largest slot size; larger requests use blocks */
+#define SLAB_MAX_SLOT   96u         /* largest slot size; larger requests use blocks */
 #endif
 #define SLAB_CLASSES    (SLAB_MAX_SLOT / ALIGNMENT)  /* slot sizes 16, 32, ... */
 #define NUM_CLASSES     64u         /* block size classes, one bitmap word */
