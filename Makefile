@@ -25,6 +25,7 @@ DRIVER_OBJS := $(patsubst grader/driver/%.c,$(BUILD)/driver/%.o,$(DRIVER_SRCS))
 DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
 
 .PHONY: all clean grade test test-unit test-py bench
+.SECONDARY:   # keep intermediate objects (build/alloc/*.o): no needless rebuilds
 all: $(BUILD)/driver-starter $(BUILD)/driver-solution
 
 # ---- the driver: libdriver.a holds main(); link it with one allocator -----
