@@ -212,22 +212,13 @@ static inline size_t block_size_for(size_t size)
  * e.g. 512 -> 32, 640 -> 33, 768 -> 34, 896 -> 35, 1024 -> 36, 1280 -> 37,
  * 65536 -> 60.  Everything from 7 * 2^14 = 114688 up lands in class 63.
  */
-/* cond ? a : b, computed without a branch: for a condition that flips
- * unpredictably, a mispredicted branch costs more than both sides. */
-static inline unsigned select_unsigned(int cond, unsigned a, unsigned b)
-{
-    return b ^ ((a ^ b) & (0u - (unsigned)(cond != 0)));
-}
-
 static unsigned size_class(size_t size)
 {
-    /* Sizes arrive in no predictable order, so both formulas are computed and
-     * one is selected.  `| LINEAR_LIMIT` keeps the shift valid for small
-     * sizes, whose two-level class is computed but not used. */
-    unsigned f = 63u - (unsigned)__builtin_clzll((unsigned long long)(size | LINEAR_LIMIT));
+    if (size < LINEAR_LIMIT)
+        return (unsigned)(size >> 4);
+    unsigned f = 63u - (unsigned)__builtin_clzll((unsigned long long)size);
     unsigned sub = (unsigned)(size >> (f - 2)) & 3u;
-    unsigned two_level = 32u + 4u * (f - 9u) + sub;
-    unsigned c = select_unsigned(size < LINEAR_LIMIT, (unsigned)(size >> 4), two_level);
+    unsigned c = 32u + 4u * (f - 9u) + sub;
     return c < NUM_CLASSES ? c : NUM_CLASSES - 1;
 }
 
