@@ -24,7 +24,7 @@ DRIVER_SRCS := $(wildcard grader/driver/*.c)
 DRIVER_OBJS := $(patsubst grader/driver/%.c,$(BUILD)/driver/%.o,$(DRIVER_SRCS))
 DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
 
-.PHONY: all clean grade test test-unit test-py bench
+.PHONY: all clean grade test test-unit test-fuzz test-py bench
 .SECONDARY:   # keep intermediate objects (build/alloc/*.o): no needless rebuilds
 all: $(BUILD)/driver-starter $(BUILD)/driver-solution
 
@@ -76,7 +76,13 @@ $(BUILD)/libdriver-nomain.a: $(filter-out $(BUILD)/driver/main.o,$(DRIVER_OBJS))
 	ar rcs $@ $^
 $(UNIT_BINS): $(BUILD)/libdriver-nomain.a
 
-test: test-unit test-py
+# A bounded libFuzzer run (FUZZ_SECONDS per target) sits between the C and the
+# Python tests, so that pytest's summary is the last line of `make test`.
+test: test-unit test-fuzz test-py
+
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+TEST_FUZZ_SECONDS ?= 20
 
 test-unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2; done
