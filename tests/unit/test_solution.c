@@ -250,7 +250,7 @@ Test(solution, small_requests_are_carved_from_a_slab)
     assert_heap_ok();
 }
 
-Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back)
+Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back_but_the_last)
 {
     size_t n = SLAB_SLOT_BYTES / 32;
     char **p = malloc((n + 1) * sizeof *p);
@@ -269,9 +269,24 @@ Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back)
         assert_heap_ok();
     }
     t = walk();
-    cr_assert_eq(t.slots, 0, "empty slabs are given back");
-    cr_assert_eq(t.free_blocks, 1, "and coalesce into one free block");
+    cr_assert_eq(t.slots, n, "the first slab to empty is given back, the last one kept");
+    cr_assert_eq(t.used_slots, 0);
     free(p);
+}
+
+Test(solution, alloc_free_one_at_a_time_reuses_the_kept_slab)
+{
+    char *p = my_alloc(32);
+    cr_assert_not_null(p);
+    my_free(p);
+    size_t heap = mem_heapsize();
+    for (int i = 0; i < 100; i++) {
+        char *q = my_alloc(32);
+        cr_assert_eq(q, p, "the lone empty slab stays, so its first slot comes back");
+        my_free(q);
+    }
+    cr_assert_eq(mem_heapsize(), heap);
+    assert_heap_ok();
 }
 
 Test(solution, slab_slots_are_reused_lifo)
