@@ -248,8 +248,9 @@ static int class_fits_all(unsigned c, size_t size)
 static inline unsigned slab_class(size_t size) { return (unsigned)((size - 1) / ALIGNMENT); }
 static inline size_t slot_size_of_class(unsigned k) { return (size_t)(k + 1) * ALIGNMENT; }
 
-/* Which requests go to slabs. */
-static inline int uses_slab(size_t size) { return size <= SLAB_MAX_SLOT; }
+/* Which requests go to slabs: 1..SLAB_MAX_SLOT bytes.  Size 0 wraps around to
+ * SIZE_MAX, so one comparison also keeps it out of the slab fast path. */
+static inline int uses_slab(size_t size) { return size - 1 < SLAB_MAX_SLOT; }
 
 /* ---- free lists ------------------------------------------------------------ */
 
@@ -469,7 +470,7 @@ static inline struct slab *slab_of(const void *slot)
 static inline char *slab_block(struct slab *s) { return (char *)s - WORD; }
 static inline uint16_t *slot_link(char *slot) { return (uint16_t *)slot; }
 
-static void slab_list_push(unsigned k, struct slab *s)
+RARELY_CALLED static void slab_list_push(unsigned k, struct slab *s)
 {
     struct slab *head = (struct slab *)at(A.ctl->slab_head[k]);
     s->next = offset_of(head);
@@ -479,7 +480,7 @@ static void slab_list_push(unsigned k, struct slab *s)
     A.ctl->slab_head[k] = offset_of(s);
 }
 
-static void slab_list_remove(unsigned k, struct slab *s)
+RARELY_CALLED static void slab_list_remove(unsigned k, struct slab *s)
 {
     struct slab *next = (struct slab *)at(s->next), *prev = (struct slab *)at(s->prev);
     if (prev)
@@ -656,21 +657,21 @@ int my_init(void)
 
 void *my_alloc(size_t size)
 {
-    if (size == 0)
-        return NULL;
     if (uses_slab(size))
         return slab_alloc(size);
+    if (size == 0)
+        return NULL;
     char *b = block_alloc(block_size_for(size));
     return b ? payload_of(b) : NULL;
 }
 
 void my_free(void *ptr)
 {
-    if (!ptr)
-        return;
+    /* NULL is in no slab (its page index is past the map), so the NULL test
+     * can wait until the block path. */
     if (in_slab(ptr))
         slab_free(ptr);
-    else
+    else if (ptr)
         block_free(block_of(ptr));
 }
 
