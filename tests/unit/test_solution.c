@@ -80,6 +80,9 @@ static struct walk_tally walk(void)
 
 /* A request that takes the block allocator and makes a block of `bytes`. */
 static size_t request_for_block(size_t bytes) { return bytes - WORD; }
+/* A request served by a block (too big for a slab) placed right after the
+ * block before it: keeps that block off the heap's free tail. */
+#define GUARD_REQUEST request_for_block(SLAB_MAX_SLOT + 2 * ALIGNMENT)
 
 /* ---- size classes -------------------------------------------------------------- */
 
@@ -155,7 +158,7 @@ static void four_blocks(void)
 Test(solution, split_leaves_a_free_remainder)
 {
     void *big = my_alloc(request_for_block(1024));
-    cr_assert_not_null(my_alloc(request_for_block(64)), "guard");
+    cr_assert_not_null(my_alloc(GUARD_REQUEST), "guard");
     my_free(big);
     size_t heap = mem_heapsize();
     char *small = my_alloc(request_for_block(256));
@@ -171,7 +174,7 @@ Test(solution, split_leaves_a_free_remainder)
 Test(solution, no_split_below_the_minimum_block)
 {
     void *a = my_alloc(request_for_block(128));
-    cr_assert_not_null(my_alloc(request_for_block(64)), "guard");
+    cr_assert_not_null(my_alloc(GUARD_REQUEST), "guard");
     my_free(a);
     void *b = my_alloc(request_for_block(112));    /* 16 bytes would be left */
     cr_assert_eq(b, a);
@@ -349,7 +352,7 @@ Test(solution, realloc_shrinks_in_place)
 {
     four_blocks();
     char *p = my_alloc(request_for_block(1024));
-    cr_assert_not_null(my_alloc(request_for_block(64)), "guard");
+    cr_assert_not_null(my_alloc(GUARD_REQUEST), "guard");
     fill(p, 200, 1);
     cr_assert_eq(my_realloc(p, 200), p);
     assert_filled(p, 200, 1);
@@ -552,7 +555,7 @@ Test(solution, checker_catches_I5_a_stale_bitmap_bit)
 Test(solution, checker_catches_I6_a_slab_missing_from_the_page_map)
 {
     char *p = my_alloc(16);
-    set_map_bit(page_index(p), 0);
+    mark_slab_page(page_index(p), 0);
     assert_broken("I6");
 }
 
@@ -560,7 +563,14 @@ Test(solution, checker_catches_I6_a_stray_page_map_bit)
 {
     my_alloc(16);
     char *big = my_alloc(20000);
-    set_map_bit(page_index(big) + 1, 1);
+    mark_slab_page(page_index(big) + 1, 1);
+    assert_broken("I6");
+}
+
+Test(solution, checker_catches_I6_a_page_map_entry_that_is_not_0_or_1)
+{
+    char *p = my_alloc(16);
+    A.slab_map[page_index(p)] = 2;
     assert_broken("I6");
 }
 
