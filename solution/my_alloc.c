@@ -382,7 +382,9 @@ static char *find_fit(size_t asize)
 
 /* Allocate asize bytes at the start of free block b (already out of its
  * list), returning any remainder of at least MIN_BLOCK to the free lists.
- * Returns b (so that callers can end with this call). */
+ * Returns b (so that callers can end with this call).  On a split, the block
+ * after b already knows its neighbour below is free, so it is left alone;
+ * realloc, whose block was allocated, fixes it (place_in_resized_block). */
 static char *place(char *b, size_t asize)
 {
     size_t size = block_size(b);
@@ -392,7 +394,6 @@ static char *place(char *b, size_t asize)
         char *rest = b + asize;
         set_header(rest, size - asize, PREV_ALLOC);
         copy_header_to_footer(rest);
-        set_prev_alloc_bit(b + size, 0);    /* matters when realloc shrinks */
         insert_free(rest);
     } else {
         set_header(b, size, ALLOC | prev_bit);
@@ -721,6 +722,17 @@ void my_free(void *ptr)
 
 static inline size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
+/* place() for realloc, whose block b (out of the lists) was allocated: when a
+ * remainder is split off, the block after it must learn that its neighbour
+ * below is now free. */
+static void place_in_resized_block(char *b, size_t asize)
+{
+    size_t size = block_size(b);
+    place(b, asize);
+    if (size - asize >= MIN_BLOCK)
+        set_prev_alloc_bit(b + size, 0);
+}
+
 /* Move a payload: allocate, copy `keep` bytes, free the old one. */
 static void *move_payload(void *ptr, size_t size, size_t keep)
 {
@@ -772,8 +784,7 @@ void *my_realloc(void *ptr, size_t size)
             remove_free(next);
             set_header(b, have + next_free, header(b) & FLAG_MASK);
         }
-        /* place() expects a block out of the lists: b is allocated, so it is. */
-        place(b, asize);
+        place_in_resized_block(b, asize);
         return ptr;
     }
     if (!is_prev_alloc(b)) {
@@ -785,7 +796,7 @@ void *my_realloc(void *ptr, size_t size)
                 remove_free(next);
             set_header(prev, total, header(prev) & PREV_ALLOC);
             memmove(payload_of(prev), ptr, have - WORD);
-            place(prev, asize);
+            place_in_resized_block(prev, asize);
             return payload_of(prev);
         }
     }
