@@ -195,7 +195,7 @@ static void set_error(struct report *rep, const char *kind, long op, const char 
     rep->correct = 0;
     snprintf(rep->kind, sizeof rep->kind, "%s", kind);
     rep->op = op;
-    rep->line = op >= 0 && (size_t)op < rep->trace.nops ? (long)rep->trace.ops[op].line : -1;
+    rep->line = op >= 0 && (size_t)op < rep->trace.nops ? (long)rep->trace.lines[op] : -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rep->message, sizeof rep->message, fmt, ap);

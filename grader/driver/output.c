@@ -19,9 +19,9 @@ void describe_op(char *buf, size_t n, const struct trace *t, long op)
     }
     const struct op *o = &t->ops[op];
     if (o->kind == OP_FREE)
-        snprintf(buf, n, "op %ld (line %u: f %u)", op, o->line, o->id);
+        snprintf(buf, n, "op %ld (line %u: f %u)", op, t->lines[op], o->id);
     else
-        snprintf(buf, n, "op %ld (line %u: %c %u %zu)", op, o->line, (char)o->kind, o->id, o->size);
+        snprintf(buf, n, "op %ld (line %u: %c %u %u)", op, t->lines[op], (char)o->kind, o->id, o->size);
 }
 
 static const char *base_name(const char *path)

@@ -127,11 +127,16 @@ static int push_op(struct reader *r, struct op op)
     if (t->nops == r->ops_cap) {
         size_t cap = r->ops_cap ? r->ops_cap * 2 : 4096;
         struct op *n = realloc(t->ops, cap * sizeof *n);
-        if (!n)
+        if (n)
+            t->ops = n;
+        uint32_t *l = realloc(t->lines, cap * sizeof *l);
+        if (l)
+            t->lines = l;
+        if (!n || !l)
             return fail(r, "out of memory reading the trace");
-        t->ops = n;
         r->ops_cap = cap;
     }
+    t->lines[t->nops] = r->line;
     t->ops[t->nops++] = op;
     return 0;
 }
@@ -209,7 +214,8 @@ static int read_request(struct reader *r, const char *p, const char *eol)
             kind = 'a';   /* realloc(NULL, n) is malloc(n) */
         break;
     }
-    struct op op = { .kind = (uint32_t)kind, .id = (uint32_t)id, .line = r->line, .size = (size_t)size };
+    struct op op = { .kind = (uint32_t)kind, .id = (uint32_t)id, .size = (uint32_t)size,
+                     .old_size = kind == 'r' ? (uint32_t)s->size : 0 };
     if (push_op(r, op))
         return -1;
     s->state = kind == 'f' ? ID_FREED : ID_LIVE;
@@ -286,6 +292,7 @@ int trace_parse(const char *name, const char *buf, size_t len, struct trace *t,
     free(r.ids);
     if (rc != 0) {
         free(t->ops);
+        free(t->lines);
         memset(t, 0, sizeof *t);
         return -1;
     }
@@ -345,6 +352,7 @@ int trace_read(const char *path, struct trace *t, char *err, size_t errlen)
 void trace_free(struct trace *t)
 {
     free(t->ops);
+    free(t->lines);
     free(t->path);
     memset(t, 0, sizeof *t);
 }

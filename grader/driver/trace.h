@@ -24,18 +24,22 @@
 
 enum op_kind { OP_ALLOC = 'a', OP_FREE = 'f', OP_REALLOC = 'r' };
 
+/* 16 bytes: the timed replay streams through these, so they carry only what
+ * a replay needs (the line numbers, for messages, live beside them). */
 struct op {
-    uint32_t kind;    /* enum op_kind */
+    uint32_t kind;      /* enum op_kind */
     uint32_t id;
-    uint32_t line;    /* 1-based line in the file */
-    uint32_t pad_;
-    size_t size;      /* bytes; 0 for a free */
+    uint32_t size;      /* bytes, <= MAX_REQUEST; 0 for a free */
+    uint32_t old_size;  /* for a realloc: the id's size just before it */
 };
+_Static_assert(sizeof(struct op) == 16, "struct op is 16 bytes");
+_Static_assert(MAX_REQUEST <= UINT32_MAX, "a size fits in struct op");
 
 struct trace {
     char *path;
     const char *name;      /* file name without directories */
     struct op *ops;
+    uint32_t *lines;       /* lines[i]: the 1-based file line of ops[i] */
     size_t nops;
     size_t nids;           /* ids are 0 .. nids-1 */
     int has_header;

@@ -28,7 +28,7 @@ static void check_accepted(const struct trace *t)
         const struct op *op = &t->ops[i];
         CHECK(op->id < t->nids);
         CHECK(op->size <= MAX_REQUEST);
-        CHECK(i == 0 || op->line > t->ops[i - 1].line);
+        CHECK(i == 0 || t->lines[i] > t->lines[i - 1]);
         switch (op->kind) {
         case OP_ALLOC:
             CHECK(!live[op->id]);

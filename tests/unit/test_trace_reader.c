@@ -21,6 +21,7 @@ static void expect_error(const char *text, const char *message)
     cr_assert_eq(parse(text), -1, "accepted: %s", text);
     cr_assert_str_eq(err, message);
     cr_assert_null(t.ops, "a rejected trace keeps no ops");
+    cr_assert_null(t.lines);
 }
 
 static void teardown(void) { trace_free(&t); }
@@ -36,7 +37,7 @@ Test(trace_reader, csapp_header)
     cr_assert_eq(t.nids, 2);
     cr_assert_eq(t.ops[3].kind, OP_REALLOC);
     cr_assert_eq(t.ops[3].size, 40);
-    cr_assert_eq(t.ops[3].line, 8);
+    cr_assert_eq(t.lines[3], 8);
     cr_assert_eq(t.peak_payload, 40);
     cr_assert_eq(t.peak_op, 3);
 }
@@ -55,7 +56,7 @@ Test(trace_reader, headerless_with_comments)
     cr_assert_not(t.has_header);
     cr_assert_eq(t.nops, 3);
     cr_assert_eq(t.nids, 8);
-    cr_assert_eq(t.ops[0].line, 3);
+    cr_assert_eq(t.lines[0], 3);
 }
 
 Test(trace_reader, comments_before_header)
