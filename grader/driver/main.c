@@ -124,14 +124,13 @@ static void child_main(void *arg, int fd, struct progress *pg)
     }
     r.check_heap = j->opts->check_heap;
     r.record = j->opts->heapdump;
-    int sealed_fd = sandbox_seal(fd);
-    if (sealed_fd >= 0)
-        fd = sealed_fd;
+    int sealed_fd = sandbox_seal(fd);   /* the result channel moves to a hidden fd */
     if (sealed_fd < 0) {
         snprintf(res.err.kind, sizeof res.err.kind, "internal");
         snprintf(res.err.message, sizeof res.err.message, "the driver could not seal its sandbox");
         res.err.op = -1;
     } else {
+        fd = sealed_fd;
         pg->pass = 1;
         double t0 = now_seconds();
         if (replay_checked(&r, j->alloc, 1, &res.err) == 0) {
@@ -364,8 +363,6 @@ static int collect(struct report *rep, const struct child_outcome *c, const stru
             }
             got_result = 1;
             if (!res.correct) {
-                res.err.message[sizeof res.err.message - 1] = '\0';
-                res.err.kind[sizeof res.err.kind - 1] = '\0';
                 set_error(rep, res.err.kind, res.err.op, "%s", res.err.message);
                 continue;
             }
