@@ -402,18 +402,30 @@ static char *place(char *b, size_t asize)
     return b;
 }
 
-/* block_alloc when no list offered a fit: use the free tail, growing the
- * heap by what it lacks (the search is bounded, so the tail may even be big
- * enough already). */
+/* block_alloc when no list offered a fit: use the free tail (the search is
+ * bounded, so it may even be big enough already), else grow the heap by
+ * exactly what the tail lacks and hand the grown block out directly.  A
+ * program whose heap only grows takes this path for most requests (jq: 3 in
+ * 4), so it skips allocate_slab's detour through the free lists (merge,
+ * insert, then remove again): measured 15% of jq's replay cost. */
 RARELY_CALLED static char *block_alloc_at_the_tail(size_t asize)
 {
     char *tail = free_tail();
     size_t have = tail ? block_size(tail) : 0;
-    char *b = have >= asize ? tail : allocate_slab(asize - have);
-    if (!b)
+    if (have >= asize) {
+        remove_free(tail);
+        return place(tail, asize);
+    }
+    char *b = tail ? tail : epilogue();
+    if (mem_sbrk((intptr_t)(asize - have)) == (void *)-1)
         return NULL;
-    remove_free(b);
-    return place(b, asize);
+    if (tail)
+        remove_free(tail);
+    /* Below the tail block, or below the old epilogue when the last block
+     * was allocated, there is an allocated block (I3, I4). */
+    set_header(b, asize, ALLOC | PREV_ALLOC);
+    set_header(b + asize, 0, ALLOC | PREV_ALLOC);
+    return b;
 }
 
 /* An allocated block of at least asize bytes, or NULL when the heap is full.
