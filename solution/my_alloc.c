@@ -595,14 +595,18 @@ RARELY_CALLED static struct slab *new_slab(unsigned k)
     mark_slab_page(page_index(s), 1);
 
     size_t slot = slot_size_of_class(k);
+    unsigned nslots = (unsigned)(SLAB_SLOT_BYTES / slot);
     s->slot_size = (uint16_t)slot;
-    s->nslots = (uint16_t)(SLAB_SLOT_BYTES / slot);
+    s->nslots = (uint16_t)nslots;
     s->used = 0;
-    /* Chain every slot in address order, so slots are handed out low first. */
+    /* Chain every slot in address order, so slots are handed out low first.
+     * The loop counts in the local nslots: a link is a uint16_t store, which
+     * might alias s->nslots, so a loop bound read from the slab would be
+     * reloaded on every iteration. */
     char *base = (char *)s;
     uint32_t off = SLAB_FIRST_SLOT;
     s->free_head = (uint16_t)off;
-    for (unsigned i = 0; i + 1 < s->nslots; i++, off += (uint32_t)slot)
+    for (unsigned i = 0; i + 1 < nslots; i++, off += (uint32_t)slot)
         *slot_link(base + off) = (uint16_t)(off + slot);
     *slot_link(base + off) = 0;
     slab_list_push(k, s);
