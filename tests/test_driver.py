@@ -40,7 +40,7 @@ def driver_for(libdriver, tmp_path_factory):
     def build(wrong):
         if wrong not in built:
             obj, exe = out / f"{wrong}.o", out / f"driver-{wrong}"
-            defines = [f"-DWRONG_{wrong}"] if wrong else []
+            defines = [f"-D{wrong}" if wrong.startswith("WITHOUT") else f"-DWRONG_{wrong}"] if wrong else []
             subprocess.run(["cc", "-std=c11", "-O1", "-I", str(ROOT / "include"), *defines,
                             "-c", str(ROOT / "tests/driver/wrong_alloc.c"), "-o", str(obj)], check=True)
             subprocess.run(["cc", str(obj), str(libdriver), "-o", str(exe)], check=True)
@@ -126,6 +126,14 @@ def test_large_sizes_are_exact_in_json(driver_for, traces):
     (trace,) = doc["traces"]
     assert trace["heap_size"] == 1056784 and isinstance(trace["heap_size"], int)
     assert trace["util"] == 1056777 / 1056784
+
+
+def test_optional_functions_fall_back(driver_for, traces):
+    # no my_realloc: alloc + copy + free keeps the data; no my_check_heap: -c is harmless
+    status, doc = run(driver_for("WITHOUT_OPTIONAL"), "-c", "-f", traces("r.rep", REALLOC))
+    assert status == 0
+    (trace,) = doc["traces"]
+    assert trace["correct"] and trace["heap_size"] == 96
 
 
 def test_checker_runs_only_when_asked(driver_for, traces):

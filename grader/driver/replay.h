@@ -21,7 +21,7 @@ struct allocator {
     int (*init)(void);
     void *(*alloc)(size_t);
     void (*free)(void *);
-    void *(*realloc)(void *, size_t); /* never NULL: falls back to alloc+copy+free */
+    void *(*realloc)(void *, size_t); /* or NULL: the driver then allocs, copies, frees */
     int (*check)(void);               /* the heap checker, or NULL */
 };
 extern const struct allocator student_allocator, libc_allocator;

@@ -83,6 +83,7 @@ void my_free(void *ptr)
     (void)ptr;
 }
 
+#ifndef WITHOUT_OPTIONAL   /* -DWITHOUT_OPTIONAL: the driver's fallbacks are used */
 void *my_realloc(void *ptr, size_t size)
 {
     char *q = my_alloc(size);
@@ -109,3 +110,4 @@ int my_check_heap(void)
 #endif
     return 0;
 }
+#endif
