@@ -136,6 +136,16 @@ def test_optional_functions_fall_back(driver_for, traces):
     assert trace["correct"] and trace["heap_size"] == 96
 
 
+def test_check_every_n_ops(driver_for, traces):
+    # The planted bug shows from op 1 on; checking after every 3rd op finds it at op 2, the first check.
+    status, doc = run(driver_for("CHECKER"), "--check-every", "3", "-f", traces("t.rep", BASIC))
+    err = doc["traces"][0]["error"]
+    assert (err["kind"], err["op"], err["line"]) == ("checker", 2, 8)
+    # The last op is always checked, however large N is.
+    status, doc = run(driver_for("CHECKER"), "--check-every", "1000", "-f", traces("t.rep", BASIC))
+    assert doc["traces"][0]["error"]["op"] == 3
+
+
 def test_checker_runs_only_when_asked(driver_for, traces):
     status, doc = run(driver_for("CHECKER"), "-f", traces("t.rep", BASIC))
     assert status == 0 and doc["traces"][0]["correct"]
@@ -194,7 +204,8 @@ def test_usage_errors(driver_for, tmp_path):
     exe = str(driver_for(""))
     for args, words in ([[], "no traces"], [["-T", "abc", "-f", "x"], "-T wants a number"],
                         [["-t", str(tmp_path / "missing")], "cannot open directory"],
-                        [["stray"], "unexpected argument 'stray'"]):
+                        [["stray"], "unexpected argument 'stray'"],
+                        [["--check-every", "0", "-f", "x"], "--check-every wants a whole number"]):
         proc = subprocess.run([exe, *args], capture_output=True, text=True)
         assert proc.returncode == 2
         assert words in proc.stderr

@@ -40,6 +40,8 @@ static void usage(FILE *f)
         "  -t DIR        replay every *.rep file in DIR, in name order\n"
         "  -V            verbose: heap checker after every op, progress on stderr\n"
         "  -c            call my_check_heap after every op\n"
+        "  --check-every N  call my_check_heap after every N-th op (and the last):\n"
+        "                a checker that walks the whole heap makes -V slow on long traces\n"
         "  -l            replay with libc malloc/free/realloc as the allocator\n"
         "  --json        one JSON document on stdout instead of the table\n"
         "  -T SECONDS    per-trace timeout (default %.0f)\n"
@@ -123,6 +125,7 @@ static void child_main(void *arg, int fd, struct progress *pg)
         return;
     }
     r.check_heap = j->opts->check_heap;
+    r.check_every = j->opts->check_every;
     r.record = j->opts->heapdump;
     int sealed_fd = sandbox_seal(fd);   /* the result channel moves to a hidden fd */
     if (sealed_fd < 0) {
@@ -245,7 +248,10 @@ static void diagnose_crash(struct report *rep, const struct child_outcome *c, co
     switch (c->end) {
     case CHILD_TIMEOUT:
         set_error(rep, "timeout", at, "no result after %.0f s: still in %s%s (an infinite loop, "
-                  "e.g. a cycle in a free list?)", o->timeout_s, op, when);
+                  "e.g. a cycle in a free list?%s)", o->timeout_s, op, when,
+                  o->check_heap && o->check_every == 1
+                      ? " Or a heap checker after every op on a long trace: try --check-every 1000"
+                        " or a larger -T" : "");
         return;
     case CHILD_EXITED:
         set_error(rep, "exit", at, "the allocator ended the process with exit(%d) during %s%s; "
@@ -533,11 +539,12 @@ static int replay_only_main(char **paths, size_t n, int libc)
 
 int main(int argc, char **argv)
 {
-    struct options o = { .timing = 1, .samples = 5, .timeout_s = DEFAULT_TIMEOUT };
+    struct options o = { .timing = 1, .samples = 5, .check_every = 1, .timeout_s = DEFAULT_TIMEOUT };
     char **paths = NULL;
     size_t npaths = 0, cap = 0;
     int replay_only = 0;
-    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET, OPT_REPLAY_ONLY };
+    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET, OPT_REPLAY_ONLY,
+           OPT_CHECK_EVERY };
     static const struct option longopts[] = {
         { "json", no_argument, NULL, OPT_JSON },
         { "no-timing", no_argument, NULL, OPT_NO_TIMING },
@@ -546,6 +553,7 @@ int main(int argc, char **argv)
         { "lint", no_argument, NULL, OPT_LINT },
         { "quiet", no_argument, NULL, OPT_QUIET },
         { "replay-only", no_argument, NULL, OPT_REPLAY_ONLY },
+        { "check-every", required_argument, NULL, OPT_CHECK_EVERY },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -578,6 +586,14 @@ int main(int argc, char **argv)
         case OPT_LINT: o.lint = 1; break;
         case OPT_QUIET: o.quiet = 1; break;
         case OPT_REPLAY_ONLY: replay_only = 1; break;
+        case OPT_CHECK_EVERY:
+            o.check_every = strtol(optarg, &end, 10);
+            if (*end || o.check_every < 1) {
+                fprintf(stderr, "driver: --check-every wants a whole number >= 1, got '%s'\n", optarg);
+                return 2;
+            }
+            o.check_heap = 1;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -302,7 +302,9 @@ static int check_after(struct replay *r, const struct allocator *a, long i, stru
                         "mem_sbrk grants it", mem_heapsize() + (size_t)past, past, mem_heapsize());
     }
     int (*check)(void) = a->check;
-    if (r->check_heap && check) {
+    int due = r->check_every <= 1 || i % r->check_every == r->check_every - 1 ||
+              (size_t)i + 1 == r->t->nops;
+    if (r->check_heap && check && due) {
         heap_report_clear();
         int rc = check();
         if (rc != 0) {

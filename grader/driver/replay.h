@@ -50,7 +50,8 @@ struct replay {
     struct livemap live;
     int64_t *first_pass;          /* offset returned at each op in pass 1 */
     volatile long *progress;      /* where the current op index is published */
-    int check_heap;               /* call the allocator's checker after each op */
+    int check_heap;               /* call the allocator's checker ... */
+    long check_every;             /* ... after every check_every-th op and the last */
     int record;                   /* pass 1: record series and heap maps */
     struct series_point *series;
     size_t nseries;

@@ -49,6 +49,7 @@ struct report {
 struct options {
     int check_heap, verbose, libc, json, timing, heapdump, lint, quiet;
     int samples;
+    long check_every;        /* --check-every N: the heap checker after every N-th op */
     double timeout_s;
 };
 
