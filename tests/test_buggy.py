@@ -21,9 +21,9 @@ import harness  # noqa: E402
 EXPECTED = {
     "misaligned-payload": ("short-01-one-block", [], "alignment", 0, 8,
         "my_alloc(16) for id 0 returned heap+0x8, which is not 16-byte aligned (address % 16 = 8)"),
-    "header-overwrites-previous": ("two-blocks", [], "corrupted", 2, 4,
+    "header-overwrites-previous": ("two-blocks", [], "corrupted", 1, 3,
         "the payload of id 0 [heap+0x10, +16), allocated at line 2, was overwritten at byte 8 "
-        "before it was freed: expected 0x2a, found 0x10"),
+        "during this operation: expected 0x2a, found 0x10; the driver only noticed at op 2 (line 4)"),
     "split-overlap": ("short-03-reuse", [], "overlap", 1, 9,
         "my_alloc(100) for id 1 returned [heap+0x60, +100), which overlaps the live payload of "
         "id 0 [heap+0, +100) allocated at line 8"),

@@ -73,8 +73,12 @@ CASES = [
     ("OVERLAP", BASIC, [], "overlap", 1, 7,
      "my_alloc(16) for id 1 returned [heap+0x10, +16), which overlaps the live payload of id 0 "
      "[heap+0, +32) allocated at line 6"),
-    ("CORRUPT", BASIC, [], "corrupted", 2, 8,
-     "the payload of id 0 [heap+0, +32), allocated at line 6, was overwritten at byte 31 before it was freed"),
+    ("CORRUPT", BASIC, [], "corrupted", 1, 7,
+     "the payload of id 0 [heap+0, +32), allocated at line 6, was overwritten at byte 31 during this "
+     "operation: expected 0x78, found 0x5a; the driver only noticed at op 2 (line 8)"),
+    ("CORRUPT", "a 0 32\na 1 16\n", [], "corrupted", 1, 2,
+     "the payload of id 0 [heap+0, +32), allocated at line 1, was overwritten at byte 31 before "
+     "the end of the trace: expected 0x78, found 0x5a"),
     ("SLACK", BASIC, [], "past-break", 1, 7,
      "the allocator wrote at heap+0x48, 24 bytes past the break (the heap is 48 bytes)"),
     ("FAULT", BASIC, [], "signal", 1, 7,
@@ -95,7 +99,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("wrong,text,args,kind,op,line,words", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("wrong,text,args,kind,op,line,words", CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_each_check_catches_its_bug(driver_for, traces, wrong, text, args, kind, op, line, words):
     status, doc = run(driver_for(wrong), "-f", traces("t.rep", text), *args)
     assert status == 1

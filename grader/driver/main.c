@@ -136,7 +136,10 @@ static void child_main(void *arg, int fd, struct progress *pg)
         fd = sealed_fd;
         pg->pass = 1;
         double t0 = now_seconds();
-        if (replay_checked(&r, j->alloc, 1, &res.err) == 0) {
+        int first = replay_checked(&r, j->alloc, 1, &res.err);
+        if (first != 0 && strcmp(res.err.kind, "corrupted") == 0)
+            replay_find_corruptor(&r, j->alloc, &res.err);
+        if (first == 0) {
             res.checked_seconds = now_seconds() - t0;
             res.heap_size = mem_heapsize();
             pg->pass = 2;

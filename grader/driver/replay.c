@@ -134,6 +134,7 @@ int replay_init(struct replay *r, const struct trace *t, volatile long *progress
 {
     memset(r, 0, sizeof *r);
     r->t = t;
+    r->watch = LIVEMAP_NONE;
     r->progress = progress;
     size_t nids = t->nids ? t->nids : 1;
     r->ptrs = calloc(nids, sizeof *r->ptrs);
@@ -285,10 +286,22 @@ static int check_intact(struct replay *r, long i, uint32_t id, const char *when,
         return 0;
     char w[64];
     const uint8_t *b = r->ptrs[id];
-    return fail(err, "corrupted", i, "the payload of id %u [%s, +%zu), allocated at line %u, was "
-                "overwritten at byte %ld before %s: expected 0x%02x, found 0x%02x", id,
-                where(w, sizeof w, r->ptrs[id]), r->sizes[id], r->lines[id], bad, when,
-                pattern_byte(id, (size_t)bad), b[bad]);
+    fail(err, "corrupted", i, "the payload of id %u [%s, +%zu), allocated at line %u, was "
+         "overwritten at byte %ld %s: expected 0x%02x, found 0x%02x", id,
+         where(w, sizeof w, r->ptrs[id]), r->sizes[id], r->lines[id], bad, when,
+         pattern_byte(id, (size_t)bad), b[bad]);
+    err->id = id;
+    err->byte = bad;
+    return -1;
+}
+
+/* O(1) per op, whatever the block's size: the byte pass 1 found changed. */
+static int watched_byte_changed(const struct replay *r)
+{
+    uint32_t id = r->watch;
+    if (id == LIVEMAP_NONE || !r->ptrs[id] || (size_t)r->watch_byte >= r->sizes[id])
+        return 0;
+    return ((const uint8_t *)r->ptrs[id])[r->watch_byte] != pattern_byte(id, (size_t)r->watch_byte);
 }
 
 /* C6 and C9, after every operation. */
@@ -301,6 +314,8 @@ static int check_after(struct replay *r, const struct allocator *a, long i, stru
                         "break (the heap is %zu bytes): memory past the break is not the heap's until "
                         "mem_sbrk grants it", mem_heapsize() + (size_t)past, past, mem_heapsize());
     }
+    if (watched_byte_changed(r) && check_intact(r, i, r->watch, "during this operation", err))
+        return -1;
     int (*check)(void) = a->check;
     int due = r->check_every <= 1 || i % r->check_every == r->check_every - 1 ||
               (size_t)i + 1 == r->t->nops;
@@ -364,7 +379,7 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
             break;
         case OP_FREE:
             p = r->ptrs[id];
-            if (p && check_intact(r, (long)i, id, "it was freed", err))
+            if (p && check_intact(r, (long)i, id, "before it was freed", err))
                 return -1;
             if (p)
                 livemap_remove(&r->live, id);
@@ -379,7 +394,7 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
             if (!old_p) {   /* a realloc of an id whose my_alloc(0) gave NULL */
                 p = a->alloc(op->size);
             } else {
-                if (check_intact(r, (long)i, id, "it was reallocated", err))
+                if (check_intact(r, (long)i, id, "before it was reallocated", err))
                     return -1;
                 livemap_remove(&r->live, id);
                 p = call_realloc(a, old_p, old, op->size);
@@ -415,12 +430,32 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
         }
     }
     for (size_t id = 0; id < t->nids; id++)
-        if (r->ptrs[id] && check_intact(r, (long)t->nops - 1, (uint32_t)id, "the end of the trace", err))
+        if (r->ptrs[id] && check_intact(r, (long)t->nops - 1, (uint32_t)id, "before the end of the trace", err))
             return -1;
     if (recording && t->nops)
         record_map(r, a, 1, t->nops - 1);
     end(r, a);
     return 0;
+}
+
+void replay_find_corruptor(struct replay *r, const struct allocator *a, struct replay_error *err)
+{
+    struct replay_error found;
+    int record = r->record;
+    r->record = 0;
+    r->watch = err->id;
+    r->watch_byte = err->byte;
+    int rc = replay_checked(r, a, 1, &found);
+    r->watch = LIVEMAP_NONE;
+    r->record = record;
+    if (rc == 0 || strcmp(found.kind, "corrupted") != 0 || found.id != err->id || found.op >= err->op)
+        return;   /* not earlier (or not the same story): keep what pass 1 said */
+    char later[96];
+    snprintf(later, sizeof later, "; the driver only noticed at op %ld (line %u)", err->op,
+             r->t->lines[err->op]);
+    found.message[sizeof found.message - sizeof later] = '\0';
+    strcat(found.message, later);
+    *err = found;
 }
 
 /* ---- the timed replay --------------------------------------------------------------- */

@@ -29,6 +29,8 @@ extern const struct allocator student_allocator, libc_allocator;
 struct replay_error {
     char kind[16];        /* see README "error kinds"; "" when no error */
     long op;              /* index of the failing op, or -1 */
+    uint32_t id;          /* for "corrupted": the block whose bytes changed, */
+    long byte;            /* and the first changed byte */
     char message[600];
 };
 
@@ -52,6 +54,8 @@ struct replay {
     volatile long *progress;      /* where the current op index is published */
     int check_heap;               /* call the allocator's checker ... */
     long check_every;             /* ... after every check_every-th op and the last */
+    uint32_t watch;               /* a block whose byte watch_byte is verified after */
+    long watch_byte;              /* every op, or LIVEMAP_NONE */
     int record;                   /* pass 1: record series and heap maps */
     struct series_point *series;
     size_t nseries;
@@ -64,6 +68,11 @@ void replay_destroy(struct replay *r);
 /* Checked replay number pass (1 or 2) from an empty heap.  Returns 0, or -1
  * with *err filled in.  Pass 2 also compares every address with pass 1. */
 int replay_checked(struct replay *r, const struct allocator *a, int pass, struct replay_error *err);
+
+/* After pass 1 found a corrupted payload (err), replay once more watching
+ * only that block after every op, to name the op that overwrote it: err's
+ * op and message are updated when it is found earlier. */
+void replay_find_corruptor(struct replay *r, const struct allocator *a, struct replay_error *err);
 
 /* One unchecked replay; returns the seconds spent in the allocator's calls
  * (my_init and cleanup excluded), or a negative value if it returned NULL. */
