@@ -117,7 +117,7 @@ def compile_submission(submission: Path, workdir: Path, cfg: Config,
         shown = str(source) if shown == str(submission) else os.path.join(shown, source.relative_to(submission))
     workdir.mkdir(parents=True, exist_ok=True)
     obj, exe = workdir / "my_alloc.o", workdir / "driver"
-    for stale in (obj, exe):
+    for stale in (obj, workdir / "my_alloc.contract.o", exe):
         stale.unlink(missing_ok=True)
     cc = cfg.compiler()
     include = REPO_ROOT / "include"
@@ -137,7 +137,18 @@ def compile_submission(submission: Path, workdir: Path, cfg: Config,
             result.reason = (text.strip().splitlines() or ["compiler failed"])[-1]
         return result
 
-    link = [cc, str(obj), str(libdriver), "-o", str(exe)]
+    # Only the contract's functions stay global in what gets linked, so a
+    # submission that defines write() or clock_gettime() cannot replace the
+    # ones the driver calls.  The static checks still judge the original
+    # object and reject such a submission; this makes the trick inert even so.
+    linked = workdir / "my_alloc.contract.o"
+    keep = [f"--keep-global-symbol={name}" for name in cfg.contract]
+    ok, otext = _run(["objcopy", *keep, str(obj), str(linked)], cfg.build_timeout_s)
+    if not ok:
+        result.reason = f"objcopy could not prepare the object for linking: {otext.strip()[-300:]}"
+        result.diagnostics.append(Diagnostic("error", result.reason))
+        return result
+    link = [cc, str(linked), str(libdriver), "-o", str(exe)]
     ok, ltext = _run(link, cfg.build_timeout_s)
     result.output = (text + ltext)[-OUTPUT_CAP:]
     if not ok or not exe.exists():

@@ -113,6 +113,17 @@ def test_defining_clock_gettime_is_interposition(tmp_path):
     assert "clock_gettime" in doc["verdict"]
 
 
+def test_only_the_contract_stays_global_in_what_is_linked(tmp_path):
+    # Even past the static checks, a fake clock_gettime could not replace libc's.
+    work = tmp_path / "keep"
+    p, doc = grade(tmp_path, SUBS / "fake_clock.c", "--no-timing", "--keep", "--workdir", str(work), *SMALL)
+    (linked,) = work.rglob("my_alloc.contract.o")
+    symbols = {line.split()[-1]: line.split()[-2] for line in
+               subprocess.run(["nm", str(linked)], capture_output=True, text=True).stdout.splitlines()}
+    assert symbols["clock_gettime"] == "t", "localized"
+    assert symbols["my_alloc"] == "T" and symbols["my_init"] == "T"
+
+
 def test_a_non_static_helper_costs_the_configured_penalty(tmp_path):
     p, doc = grade(tmp_path, SUBS / "extra_symbol.c", "--no-timing", *SMALL)
     assert rules(doc) == {("extra-symbol", "round_up")}
