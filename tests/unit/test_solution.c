@@ -78,6 +78,18 @@ static struct walk_tally walk(void)
     return t;
 }
 
+/* Payload patterns, to check that realloc keeps the bytes. */
+static void fill(char *p, size_t n, int seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (char)(seed + i * 7);
+}
+static void assert_filled(const char *p, size_t n, int seed)
+{
+    for (size_t i = 0; i < n; i++)
+        cr_assert_eq(p[i], (char)(seed + i * 7), "byte %zu changed", i);
+}
+
 /* A request that takes the block allocator and makes a block of `bytes`. */
 static size_t request_for_block(size_t bytes) { return bytes - WORD; }
 /* A request served by a block (too big for a slab) placed right after the
@@ -236,19 +248,19 @@ Test(solution, small_requests_are_carved_from_a_slab)
     cr_assert(in_slab(p) && in_slab(q));
     struct slab *s = slab_of(p);
     cr_assert_eq(slab_of(q), s);
-    cr_assert_eq((size_t)((char *)s - A.lo) % SLAB_BYTES, 0, "a slab sits on a SLAB_BYTES boundary");
+    cr_assert_eq((size_t)((char *)s - A.lo) % SLAB_PAGE, 0, "a slab sits on a SLAB_PAGE boundary");
     cr_assert_eq(p, (char *)s + SLAB_FIRST_SLOT, "the first slot follows the slab header");
     cr_assert_eq(q, p + 16, "slots have no header: the next one is 16 bytes on");
-    cr_assert_eq(s->nslots, SLAB_SLOT_BYTES / 16);
+    cr_assert_eq(s->nslots, slot_bytes_in(slab_bytes_of_class(0)) / 16);
     cr_assert_eq(s->used, 2);
-    cr_assert(is_slab_block(slab_block(s)) && block_size(slab_block(s)) == SLAB_BYTES);
+    cr_assert(is_slab_block(slab_block(s)) && block_size(slab_block(s)) == slab_bytes_of_class(0));
     cr_assert_not(in_slab(my_alloc(SLAB_MAX_SLOT + 1)), "larger requests are blocks");
     assert_heap_ok();
 }
 
 Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back_but_the_last)
 {
-    size_t n = SLAB_SLOT_BYTES / 32;
+    size_t n = slot_bytes_in(slab_bytes_of_class(slab_class(32))) / 32;
     char **p = malloc((n + 1) * sizeof *p);
     for (size_t i = 0; i <= n; i++) {
         p[i] = my_alloc(32);
@@ -294,18 +306,91 @@ Test(solution, slab_slots_are_reused_lifo)
     assert_heap_ok();
 }
 
+/* A mid-sized request: its class (slots of 208 bytes) warms up before it gets slabs. */
+#define MID_REQUEST 200
+
+Test(solution, slab_sizes_are_whole_pages_with_little_slack)
+{
+    for (unsigned k = 0; k < SLAB_CLASSES; k++) {
+        size_t slot = slot_size_of_class(k), bytes = slab_bytes_of_class(k);
+        size_t fewest = SLAB_MIN_PAGES_FOR(slot) * SLAB_PAGE;
+        cr_assert_eq(bytes % SLAB_PAGE, 0, "class %u: whole pages", k);
+        cr_assert(bytes >= fewest && bytes <= 2 * fewest, "class %u: %zu bytes, not in [%zu, %zu]", k, bytes, fewest, 2 * fewest);
+        cr_assert_geq(slot_bytes_in(bytes) / slot, SLAB_MIN_SLOTS, "class %u: too few slots", k);
+        cr_assert_leq(bytes, (size_t)UINT16_MAX + 1, "class %u: slot offsets must fit the 16-bit links", k);
+        cr_assert_leq(bytes / SLAB_PAGE, SLAB_MAX_PAGES, "class %u: more pages than the map's entries can say", k);
+        cr_assert_leq(slot_bytes_in(bytes) / slot, SLAB_MAX_SLOTS, "class %u: more slots than my_heap_walk expects", k);
+        /* The chosen size leaves no larger share idle than the fewest pages would. */
+        cr_assert_leq((double)(slot_bytes_in(bytes) % slot) / (double)bytes,
+                      (double)(slot_bytes_in(fewest) % slot) / (double)fewest, "class %u", k);
+    }
+    /* Worked example, default constants (2 KiB pages, at least 8 slots):
+     * 208-byte slots leave 152 of 2048 bytes idle in one page, 120 of 4096 in two. */
+    cr_assert_eq(slab_bytes_of_class(slab_class(208)), 2 * SLAB_PAGE);
+}
+
+Test(solution, a_mid_sized_class_takes_blocks_until_it_warms_up_then_a_multi_page_slab)
+{
+    unsigned k = slab_class(MID_REQUEST);
+    cr_assert_gt(slot_size_of_class(k), SLAB_EAGER_SLOT);
+    for (uint32_t i = 0; i < SLAB_WARMUP; i++) {
+        char *p = my_alloc(MID_REQUEST);
+        cr_assert(p && !in_slab(p), "request %u of a cold class is a block", i);
+    }
+    char *first = my_alloc(MID_REQUEST);
+    cr_assert(first && in_slab(first), "the warmed-up class gets a slab");
+    struct slab *s = slab_of(first);
+    size_t pages = slab_bytes_of_class(k) / SLAB_PAGE;
+    cr_assert_gt(pages, 1, "mid-sized slots: a slab of several pages");
+    cr_assert_eq(block_size(slab_block(s)), pages * SLAB_PAGE);
+    for (size_t i = 0; i < pages; i++)
+        cr_assert_eq(map_entry(page_index(s) + i), i + 1, "page %zu of the slab is marked %zu", i, i + 1);
+    char *last = NULL;
+    for (unsigned i = 1; i < s->nslots; i++)
+        last = my_alloc(MID_REQUEST);
+    cr_assert_eq(page_index(last), page_index(s) + pages - 1, "the last slot is on the slab's last page");
+    cr_assert_eq(slab_of(last), s, "the page map leads from any page back to the slab's start");
+    assert_heap_ok();
+    my_free(last);
+    my_free(first);
+    cr_assert_eq(s->used, s->nslots - 2);
+    assert_heap_ok();
+}
+
+Test(solution, a_mid_sized_class_fills_a_free_hole_rather_than_grow_the_heap_for_a_slab)
+{
+    char *p[SLAB_WARMUP];
+    for (uint32_t i = 0; i < SLAB_WARMUP; i++)
+        p[i] = my_alloc(MID_REQUEST);
+    my_free(p[5]);                    /* a 208-byte hole between allocated blocks */
+    size_t heap = mem_heapsize();
+    char *q = my_alloc(MID_REQUEST);
+    cr_assert_eq(q, p[5], "the warm class takes the hole as a block");
+    cr_assert_eq(mem_heapsize(), heap, "no heap growth for a slab while a block fits");
+    char *r = my_alloc(MID_REQUEST);
+    cr_assert(r && in_slab(r), "with no hole left, the class grows the heap for its slab");
+    assert_heap_ok();
+}
+
+Test(solution, realloc_moves_a_block_into_a_warm_class_only)
+{
+    char *b = my_alloc(1000);
+    fill(b, 1000, 9);
+    char *q = my_realloc(b, MID_REQUEST);
+    cr_assert_eq(q, b, "a cold class: the block shrinks in place");
+    for (uint32_t i = 0; i < SLAB_WARMUP; i++)
+        my_alloc(MID_REQUEST);
+    char *c = my_alloc(1000);
+    fill(c, MID_REQUEST, 4);
+    char *r = my_realloc(c, MID_REQUEST);
+    cr_assert(r != c && in_slab(r), "a warm class: the payload moves into a slot");
+    assert_filled(r, MID_REQUEST, 4);
+    assert_filled(q, MID_REQUEST, 9);
+    assert_heap_ok();
+}
+
 /* ---- realloc ---------------------------------------------------------------------------- */
 
-static void fill(char *p, size_t n, int seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (char)(seed + i * 7);
-}
-static void assert_filled(const char *p, size_t n, int seed)
-{
-    for (size_t i = 0; i < n; i++)
-        cr_assert_eq(p[i], (char)(seed + i * 7), "byte %zu changed", i);
-}
 
 Test(solution, realloc_grows_into_a_free_next_block)
 {
@@ -454,7 +539,7 @@ Test(solution, heap_walk_reports_live_payloads)
     my_free(my_alloc(2000));
     struct walk_tally t = walk();
     cr_assert_eq(t.used_slots, 1);
-    cr_assert_eq(t.slots, SLAB_SLOT_BYTES / 16);
+    cr_assert_eq(t.slots, slot_bytes_in(slab_bytes_of_class(0)) / 16);
     cr_assert_geq(t.blocks, 2, "the 1000-byte block and the page map at least");
     cr_assert(a && b);
 }
@@ -548,19 +633,19 @@ Test(solution, checker_catches_I5_a_stale_bitmap_bit)
 Test(solution, checker_catches_I6_a_slab_missing_from_the_page_map)
 {
     char *p = my_alloc(16);
-    mark_slab_page(page_index(p), 0);
+    mark_slab_pages(page_index(p), 1, 0);
     assert_broken("I6");
 }
 
-Test(solution, checker_catches_I6_a_stray_page_map_bit)
+Test(solution, checker_catches_I6_a_stray_page_map_entry)
 {
     my_alloc(16);
     char *big = my_alloc(20000);
-    mark_slab_page(page_index(big) + 1, 1);
+    A.slab_map[page_index(big) + 1] = 1;
     assert_broken("I6");
 }
 
-Test(solution, checker_catches_I6_a_page_map_entry_that_is_not_0_or_1)
+Test(solution, checker_catches_I6_a_slab_page_marked_with_the_wrong_position)
 {
     char *p = my_alloc(16);
     A.slab_map[page_index(p)] = 2;
@@ -582,6 +667,16 @@ Test(solution, checker_catches_I7_a_cycle_in_the_free_slots)
     my_free(p);
     *slot_link(q) = (uint16_t)(p - (char *)slab_of(p));    /* q -> p -> q ... */
     assert_broken("I7");
+}
+
+Test(solution, checker_catches_I8_a_slab_of_a_class_that_has_not_warmed_up)
+{
+    unsigned k = slab_class(MID_REQUEST);
+    for (uint32_t i = 0; i <= SLAB_WARMUP; i++)
+        my_alloc(MID_REQUEST);
+    assert_heap_ok();
+    A.ctl->cold_requests[k] = 0;
+    assert_broken("I8");
 }
 
 Test(solution, checker_catches_I8_a_slab_missing_from_its_list)
