@@ -385,13 +385,13 @@ static char *free_tail(void)
 
 /* ---- the block allocator ------------------------------------------------------ */
 
-/* Best fit among the first FIT_SEARCH_LIMIT members of list c, or NULL. */
-static char *best_fit_in_list(unsigned c, size_t asize)
+/* Best fit among the first `limit` members of list c, or NULL. */
+static char *best_fit_in_list(unsigned c, size_t asize, size_t limit)
 {
     char *best = NULL;
     size_t best_size = SIZE_MAX;
-    int seen = 0;
-    for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < FIT_SEARCH_LIMIT; n = n->next, seen++) {
+    size_t seen = 0;
+    for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < limit; n = n->next, seen++) {
         char *b = block_of_node(n);
         size_t s = block_size(b);
         if (s >= asize && s < best_size) {
@@ -415,7 +415,12 @@ static char *find_fit(size_t asize)
          * 16 * k >= asize bytes: its first member fits. */
         if (k < LINEAR_LIMIT / 16)
             return list_first(k);
-        char *b = best_fit_in_list(k, asize);
+        /* The last class has no upper bound (112 KiB .. the whole heap):
+         * a bounded search there could miss a block many times the
+         * request's size and grow the heap instead (synth-large: a 370 KiB
+         * request grew the heap past a free 20 MiB block).  Its lists are
+         * short: it holds only the largest free blocks. */
+        char *b = best_fit_in_list(k, asize, k == NUM_CLASSES - 1 ? SIZE_MAX : FIT_SEARCH_LIMIT);
         if (b)
             return b;
         candidates &= candidates - 1;

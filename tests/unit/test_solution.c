@@ -229,6 +229,29 @@ Test(solution, coalesce_with_both_neighbours)
     cr_assert_eq(walk().free_blocks, 1);
 }
 
+Test(solution, the_open_ended_last_class_is_searched_to_its_end)
+{
+    /* Class NUM_CLASSES - 1 holds every free block from 112 KiB up.  Put a
+     * 1 MiB block at the back of its list and five 120 KiB ones in front:
+     * a 200 KiB request must find the big one, not grow the heap. */
+    char *big = my_alloc(1 << 20);
+    cr_assert_not_null(my_alloc(GUARD_REQUEST), "guard");
+    char *small[5];
+    for (int i = 0; i < 5; i++) {
+        small[i] = my_alloc(120 << 10);
+        cr_assert_not_null(my_alloc(GUARD_REQUEST), "guard");
+    }
+    my_free(big);
+    for (int i = 0; i < 5; i++)
+        my_free(small[i]);
+    cr_assert_eq(size_class(block_size(block_of(small[0]))), NUM_CLASSES - 1);
+    cr_assert_eq(size_class(block_size(block_of(big))), NUM_CLASSES - 1);
+    size_t heap = mem_heapsize();
+    cr_assert_eq(my_alloc(200 << 10), big, "the 1 MiB block, sixth in its list, is found");
+    cr_assert_eq(mem_heapsize(), heap, "no heap growth while a free block fits");
+    assert_heap_ok();
+}
+
 Test(solution, the_free_tail_is_extended_not_abandoned)
 {
     void *a = my_alloc(request_for_block(512));
