@@ -22,7 +22,7 @@
  * rounded up to 16, no overhead) is only reachable without per-object headers.
  * And a slot is taken or given back in ~20 instructions, with no neighbour
  * to look at: mid-sized requests (97..640 bytes) on slabs made python,
- * clang-format and jq 5-20% faster, and lua (608-byte tables) 40%.  A mid-sized class earns its slabs
+ * clang-format and jq 10-25% faster, and lua (608-byte tables) 50%.  A mid-sized class earns its slabs
  * only after SLAB_WARMUP requests (served by blocks until then): a slab of
  * mid-sized slots is kilobytes, too much for a size asked for a few times.
  *
