@@ -151,6 +151,15 @@ def test_check_every_n_ops(driver_for, traces):
     assert doc["traces"][0]["error"]["op"] == 3
 
 
+def test_an_empty_trace_replays_and_times(driver_for, traces):
+    # the timed loop once did pointer arithmetic on the NULL ops of an empty trace (UBSan, fuzzing)
+    proc = subprocess.run([str(driver_for("")), "--json", "--samples", "1", "-f", traces("e.rep", "# nothing\n")],
+                          capture_output=True, text=True, timeout=60)
+    (trace,) = json.loads(proc.stdout)["traces"]
+    assert proc.returncode == 0 and trace["correct"] and trace["ops"] == 0
+    assert trace["samples"] == 0 and trace["ratio"] is None   # nothing to time (once a false "tamper")
+
+
 def test_checker_runs_only_when_asked(driver_for, traces):
     status, doc = run(driver_for("CHECKER"), "-f", traces("t.rep", BASIC))
     assert status == 0 and doc["traces"][0]["correct"]

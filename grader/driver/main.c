@@ -165,7 +165,7 @@ static void child_main(void *arg, int fd, struct progress *pg)
                 }
             }
         }
-        if (res.correct && j->opts->timing) {
+        if (res.correct && j->opts->timing && j->trace->nops > 0) {   /* nothing to time in an empty trace */
             pg->pass = 3;
             measure(&r, j, started, &res);
         }

@@ -478,7 +478,7 @@ double replay_timed(struct replay *r, const struct allocator *a)
     void *(*alloc)(size_t) = a->alloc;
     void (*release)(void *) = a->free;
     void **ptrs = r->ptrs;
-    const struct op *op = t->ops, *last = t->ops + t->nops;
+    const struct op *op = t->ops, *last = t->nops ? t->ops + t->nops : t->ops;  /* ops is NULL when empty */
     int failed = 0;
     double start = now_seconds();
     for (; op < last; op++) {
