@@ -96,7 +96,8 @@ bench: all
 # ---- traces ----------------------------------------------------------------
 # recorder        build/librecorder.so, the LD_PRELOAD recorder (grader/recorder/)
 # public-traces   regenerate the synthetic public traces traces/synth-*.rep
-# hidden-traces   SEED=n: a hidden set in traces/hidden/ (git-ignored, never shipped)
+# hidden-traces   SEED=n: a hidden set in traces/hidden/ (git-ignored, never shipped;
+#                 HIDDEN_DIR=dir writes it elsewhere)
 # real-traces     re-record the real-program traces (needs the programs; see traces/README.md)
 .PHONY: recorder public-traces hidden-traces real-traces
 SEED ?=
@@ -108,9 +109,10 @@ $(BUILD)/librecorder.so: grader/recorder/recorder.c grader/recorder/recorder.h
 public-traces:
 	/usr/bin/python3 traces/gen.py --public traces
 
+HIDDEN_DIR ?= traces/hidden
 hidden-traces:
 	@test -n "$(SEED)" || { echo "usage: make hidden-traces SEED=<your secret number>"; exit 2; }
-	/usr/bin/python3 traces/gen.py --hidden traces/hidden --seed $(SEED)
+	/usr/bin/python3 traces/gen.py --hidden $(HIDDEN_DIR) --seed $(SEED)
 
 real-traces: recorder
 	sh traces/record-real.sh traces

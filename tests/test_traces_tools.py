@@ -66,10 +66,11 @@ def test_committed_synthetic_traces_are_what_the_generator_makes(tmp_path):
 
 
 def test_hidden_set_differs_from_public_and_from_other_seeds(tmp_path, driver):
-    res = subprocess.run(["make", "-s", "-C", str(ROOT), "hidden-traces", "SEED=4242"],
-                         capture_output=True, text=True)
+    # Into a temporary directory: `make test` must never overwrite a TA's traces/hidden/.
+    res = subprocess.run(["make", "-s", "-C", str(ROOT), "hidden-traces", "SEED=4242",
+                          f"HIDDEN_DIR={tmp_path / 'hidden'}"], capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
-    hidden = sorted((TRACES / "hidden").glob("hidden-*.rep"))
+    hidden = sorted((tmp_path / "hidden").glob("hidden-*.rep"))
     assert len(hidden) == len(gen.PUBLIC)
     assert lint(driver, *hidden).returncode == 0
     run(TRACES / "gen.py", "--hidden", tmp_path / "other", "--seed", 4243)
@@ -79,7 +80,7 @@ def test_hidden_set_differs_from_public_and_from_other_seeds(tmp_path, driver):
         assert tracekit.read_kit(str(h)) != public_ops
         assert h.read_text() != (tmp_path / "other" / h.name).read_text()
     # the directory is ignored by git: it never reaches a commit or the handout
-    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", str(hidden[0])])
+    ignored = subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", f"traces/hidden/{hidden[0].name}"])
     assert ignored.returncode == 0
     no_seed = subprocess.run(["make", "-s", "-C", str(ROOT), "hidden-traces"], capture_output=True, text=True)
     assert no_seed.returncode != 0 and "SEED" in no_seed.stdout + no_seed.stderr
