@@ -25,16 +25,10 @@ from pathlib import Path
 
 import pytest
 
+from kitutil import run
+
 ROOT = Path(__file__).resolve().parents[1]
 TOP = "slablab-handout"
-
-
-def run(cmd, cwd, timeout=600, env=None, check=False):
-    p = subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), capture_output=True, text=True,
-                       timeout=timeout, env=env, stdin=subprocess.DEVNULL)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return p
 
 
 def sha(data: bytes) -> str:

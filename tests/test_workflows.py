@@ -29,16 +29,10 @@ from pathlib import Path
 import pytest
 import yaml   # Debian's python3-yaml (in .ci/run's package list)
 
+from kitutil import run
+
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
-
-
-def run(cmd, cwd, timeout=600, env=None, check=False):
-    p = subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), capture_output=True, text=True,
-                       timeout=timeout, env=env, stdin=subprocess.DEVNULL)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{cmd} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}")
-    return p
 
 
 def load(path: Path) -> dict:
