@@ -20,29 +20,57 @@ DRIVER_CFLAGS = $(KIT_CFLAGS) -D_GNU_SOURCE -Igrader/driver
 SUBMISSION ?= starter/my_alloc.c
 BUILD = build
 
-DRIVER_SRCS := $(wildcard grader/driver/*.c)
-DRIVER_OBJS := $(patsubst grader/driver/%.c,$(BUILD)/driver/%.o,$(DRIVER_SRCS))
-DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
 
 .PHONY: all clean grade test test-unit test-fuzz test-py bench
 .SECONDARY:   # keep intermediate objects (build/alloc/*.o): no needless rebuilds
-all: $(BUILD)/driver-starter $(BUILD)/driver-solution
+all: kit $(BUILD)/allocator $(BUILD)/allocator-starter $(BUILD)/allocator-solution
 
-# ---- the driver: libdriver.a holds main(); link it with one allocator -----
-$(BUILD)/driver/%.o: grader/driver/%.c $(DRIVER_HDRS)
+# ---- the driver (grader/driver/protocol.h draws the boundary) -------------
+# build/driver      the checker: kit code only, never linked with a submission
+# build/libhost.a   the allocator host: linked statically with a submission's
+#                   object by grader/link.py into an `allocator`
+# build/libc-host   the host with no allocator: libc's baseline, and what a
+#                   submission's executable is compared with
+# build/allocator   SUBMISSION's host (build/allocator-starter, -solution: theirs)
+CHECKER_SRCS := main.c checked.c remote.c heap_view.c replay.c livemap.c trace.c output.c syscall_names.c
+HOST_SRCS    := host.c memlib.c heap_report.c seal.c local_alloc.c replay.c livemap.c trace.c \
+                output.c syscall_names.c
+CHECKER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CHECKER_SRCS))
+HOST_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
+DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
+
+.PHONY: kit
+kit: $(BUILD)/driver $(BUILD)/libhost.a $(BUILD)/libc-host
+
+$(BUILD)/obj/%.o: grader/driver/%.c $(DRIVER_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(DRIVER_CFLAGS) -c $< -o $@
 
-$(BUILD)/libdriver.a: $(DRIVER_OBJS)
+$(BUILD)/driver: $(CHECKER_OBJS)
+	$(CC) $(CFLAGS) $^ -o $@
+
+$(BUILD)/libhost.a: $(HOST_OBJS)
 	rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libc-host: $(BUILD)/obj/empty_alloc.o $(BUILD)/libhost.a
+	$(CC) $(CFLAGS) -static -Wl,-z,relro,-z,now -Wl,-z,noexecstack $^ -o $@
+
 $(BUILD)/alloc/%.o: %/my_alloc.c include/my_alloc.h include/memlib.h
 	@mkdir -p $(dir $@)
-	$(CC) $(KIT_CFLAGS) -c $< -o $@
+	$(CC) $(KIT_CFLAGS) -include my_alloc.h -c $< -o $@
 
-$(BUILD)/driver-%: $(BUILD)/alloc/%.o $(BUILD)/libdriver.a
-	$(CC) $(CFLAGS) $^ -o $@
+$(BUILD)/allocator-%: $(BUILD)/alloc/%.o $(BUILD)/libhost.a grader/link.py
+	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@
+
+$(BUILD)/alloc/submission.o: $(SUBMISSION) include/my_alloc.h include/memlib.h
+	@mkdir -p $(dir $@)
+	$(CC) $(KIT_CFLAGS) -include my_alloc.h -c $< -o $@
+
+$(BUILD)/allocator: $(BUILD)/alloc/submission.o $(BUILD)/libhost.a grader/link.py FORCE
+	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@
+.PHONY: FORCE
+FORCE:
 
 # ---- grading ---------------------------------------------------------------
 # make grade [SUBMISSION=path/my_alloc.c] [GRADE_FLAGS="--speed instructions ..."]
@@ -50,10 +78,10 @@ $(BUILD)/driver-%: $(BUILD)/alloc/%.o $(BUILD)/libdriver.a
 GRADE_FLAGS ?=
 JOBS ?= 2
 .PHONY: grade-batch
-grade: $(BUILD)/libdriver.a
+grade: kit
 	CC="$(CC)" $(PYTHON) -m grader $(SUBMISSION) $(GRADE_FLAGS)
 
-grade-batch: $(BUILD)/libdriver.a
+grade-batch: kit
 	@test -n "$(BATCH)" || { echo "usage: make grade-batch BATCH=dir-of-submissions [JOBS=n]"; exit 2; }
 	CC="$(CC)" $(PYTHON) -m grader --batch $(BATCH) --jobs $(JOBS) $(GRADE_FLAGS)
 
@@ -66,15 +94,15 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 alloc_of = $(shell sed -n '1s|^// alloc: *\([a-z_]*\).*|\1|p' $(1))
 
 .SECONDEXPANSION:
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libdriver.a $$(if $$(call alloc_of,tests/unit/%.c),$(BUILD)/alloc/$$(call alloc_of,tests/unit/%.c).o) $(DRIVER_HDRS)
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhost-nomain.a $$(if $$(call alloc_of,tests/unit/%.c),$(BUILD)/alloc/$$(call alloc_of,tests/unit/%.c).o) $(DRIVER_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $(filter %.c %.o,$^) $(BUILD)/libdriver-nomain.a -lcriterion -o $@
+	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $(filter %.c %.o,$^) $(BUILD)/libhost-nomain.a -lcriterion -o $@
 
-# The tests link the driver's pieces without its main().
-$(BUILD)/libdriver-nomain.a: $(filter-out $(BUILD)/driver/main.o,$(DRIVER_OBJS))
+# The tests link the host's pieces without its main().
+$(BUILD)/libhost-nomain.a: $(filter-out $(BUILD)/obj/host.o,$(HOST_OBJS))
 	rm -f $@
 	ar rcs $@ $^
-$(UNIT_BINS): $(BUILD)/libdriver-nomain.a
+$(UNIT_BINS): $(BUILD)/libhost-nomain.a
 
 # A bounded libFuzzer run (FUZZ_SECONDS per target) sits between the C and the
 # Python tests, so that pytest's summary is the last line of `make test`.
@@ -149,14 +177,14 @@ CHROMIUM ?= chromium
 CHROMIUM_FLAGS = --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
 	--disable-background-networking --disable-component-update --disable-sync --hide-scrollbars
 
-report: $(BUILD)/libdriver.a
+report: kit
 	$(PYTHON) -m grader $(SUBMISSION) --html $(REPORT_DIR)/$(call report_name,$(SUBMISSION))
 
-report-examples: $(BUILD)/libdriver.a
+report-examples: kit
 	@set -e; for s in starter/my_alloc.c tests/allocators/explicit.c solution/my_alloc.c; do \
 	    $(MAKE) --no-print-directory report SUBMISSION=$$s; done
 
-report-screenshot: $(BUILD)/libdriver.a
+report-screenshot: kit
 	$(PYTHON) -m grader solution/my_alloc.c -q -f traces/synth-random.rep -f traces/synth-tiny.rep \
 	    -f traces/real-gcc.rep --html $(REPORT_DIR)/screenshot
 	@mkdir -p docs
@@ -168,9 +196,9 @@ report-screenshot: $(BUILD)/libdriver.a
 # ---- solution: white-box tests (`make bench` runs grader/bench.py) ------------
 # test_solution.c #includes solution/my_alloc.c to reach its static helpers,
 # so it is built from itself alone (this explicit rule beats the pattern rule).
-$(BUILD)/tests/test_solution: tests/unit/test_solution.c solution/my_alloc.c $(BUILD)/libdriver-nomain.a $(DRIVER_HDRS)
+$(BUILD)/tests/test_solution: tests/unit/test_solution.c solution/my_alloc.c $(BUILD)/libhost-nomain.a $(DRIVER_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $< $(BUILD)/libdriver-nomain.a -lcriterion -o $@
+	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $< $(BUILD)/libhost-nomain.a -lcriterion -o $@
 
 # ---- fuzzing / corpus ----
 # fuzz        a bounded libFuzzer run of both targets (FUZZ_SECONDS each, default 30)
@@ -183,7 +211,8 @@ FUZZ_SECONDS ?= 30
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
              $(CSTD) -Wall -Wextra -D_GNU_SOURCE -Iinclude -Igrader/driver
 FUZZ_DRIVER = grader/driver/trace.c grader/driver/replay.c grader/driver/livemap.c \
-              grader/driver/memlib.c grader/driver/heap_report.c
+              grader/driver/memlib.c grader/driver/heap_report.c grader/driver/local_alloc.c \
+              grader/driver/output.c
 FUZZ_RUN = -max_len=8192 -timeout=20 -rss_limit_mb=4096 -print_final_stats=1
 fuzz-build: $(BUILD)/fuzz/fuzz-trace $(BUILD)/fuzz/fuzz-replay
 $(BUILD)/fuzz/fuzz-trace: tests/fuzz/fuzz_trace.c grader/driver/trace.c grader/driver/trace.h

@@ -41,6 +41,12 @@ size_t mem_pagesize(void);   /* the system page size */
 /* Reserve the region (once per process).  0 on success, -1 on failure. */
 int mem_init(void);
 
+/* The allocator host: use the MEM_MAX_HEAP bytes mapped at base (PROT_NONE
+ * but for the first `writable` bytes), asking grant(old_size, incr) before
+ * every growth (0: granted). */
+typedef int mem_grant_fn(size_t old_size, size_t incr);
+int mem_attach(void *base, mem_grant_fn *grant, size_t writable);
+
 /* Empty the heap: break back to lo, every page inaccessible and zeroed. */
 void mem_reset(void);
 
@@ -53,6 +59,10 @@ void mem_reset_warm(void);
 
 /* The break (one past the last granted byte). */
 static inline char *mem_brk(void) { return (char *)mem_heap_hi() + 1; }
+
+/* Where the allocator sees the heap's first byte (mem_heap_lo() in the
+ * allocator's process; the checker's view maps it elsewhere). */
+uintptr_t mem_display_base(void);
 
 /* True when [p, p + n) lies inside the granted heap. */
 int mem_contains(const void *p, size_t n);

@@ -1,18 +1,27 @@
 /*
- * main.c -- the slablab driver: replay traces against an allocator, check
- * every operation, measure utilization and throughput against libc.
+ * main.c -- the slablab driver, the CHECKER: replay traces against an
+ * allocator, check every operation, measure utilization and throughput
+ * against libc.
  *
- *   driver [-f TRACE]... [-t DIR] [-V] [-c] [-l] [--json] [-T SECONDS]
- *          [--no-timing] [--samples N] [--heapdump] [--lint] [--quiet]
- *          [--replay-only]
+ *   driver [-f TRACE]... [-t DIR] [--allocator PATH] [-V] [-c] [-l] [--json]
+ *          [-T SECONDS] [--no-timing] [--samples N] [--heapdump] [--frames N]
+ *          [--lint] [--quiet]
  *
- * For each trace: the parent reads and validates it, then a sandboxed child
- * (sandbox.h) replays it twice with every check (replay.h), measures the
- * unchecked replay against libc in alternating samples, and reports back.
- * The parent turns crashes, hangs and early exits into diagnoses that name
- * the operation, its trace line and, for faults, where the address lies.
+ * This process holds no student code (protocol.h draws the boundary).  For
+ * each trace it reads and validates the file, starts the allocator host
+ * sealed and replays the trace twice through it, lock-step, with every
+ * check (replay.h) done here, on the shared heap; then it times fresh hosts
+ * of the allocator and of libc in alternating samples, verifying each timed
+ * replay against the checked one.  Crashes, hangs and early exits become
+ * diagnoses that name the operation, its trace line and, for faults, where
+ * the address lies.  Every number it prints it computed itself.
  */
 #include <dirent.h>
+#include <libgen.h>
+#include <setjmp.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -26,7 +35,11 @@
 #include "my_alloc.h"
 #include "replay.h"
 #include "result.h"
-#include "sandbox.h"
+#include "checked.h"
+#include "heap_view.h"
+#include "protocol.h"
+#include "remote.h"
+#include "seal.h"
 #include "trace.h"
 
 #define MIN_SAMPLE_SECONDS 0.01
@@ -50,147 +63,94 @@ static void usage(FILE *f)
         "  --heapdump    add utilization over time and heap maps to the JSON\n"
         "  --lint        only validate each trace and print its statistics\n"
         "  --quiet       no table, exit status only\n"
-        "  --replay-only replay each trace once, unchecked and untimed, in this process\n"
-        "                (no child, no sandbox): for counting instructions under valgrind\n"
+        "  --allocator PATH  the allocator host to check (default: allocator beside this\n"
+        "                driver, i.e. build/allocator, made by `make` from SUBMISSION)\n"
+        "  --libc-host PATH  libc's host for the throughput baseline (default: libc-host\n"
+        "                beside this driver)\n"
+        "  --frames N    with --json: the heap after every op of traces of at most N ops\n"
+        "To debug an allocator in gdb or valgrind, run the allocator itself:\n"
+        "  build/allocator --debug -f TRACE [--break-at N]\n"
         "exit status: 0 all traces correct, 1 some trace failed, 2 usage error\n",
         DEFAULT_TIMEOUT, MAX_SAMPLES);
 }
 
-/* ---- in the child ------------------------------------------------------------ */
+/* ---- the checked replays: lock-step with a sealed host ---------------------------------- */
 
-struct job {
-    const struct trace *trace;
-    const struct allocator *alloc;
-    const struct options *opts;
-};
+static volatile long current_op = -1;   /* the op being replayed (replay.c publishes it) */
+static int current_pass;                /* 1, 2: checked replays; 3: a timed replay */
 
-static int cmp_double(const void *a, const void *b)
+/* The table replay.c calls: the host's functions, minus those it lacks. */
+static struct allocator remote_table(const struct host *h)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    struct allocator a = remote_allocator;
+    if (!(h->has & HAS_CHECK))
+        a.check = NULL;
+    if (!(h->has & HAS_WALK))
+        a.walk = NULL;
+    return a;
 }
 
-/* Operations per second over enough replays to last MIN_SAMPLE_SECONDS. */
-static double sample_rate(struct replay *r, const struct allocator *a)
+/* libc's functions, for -l: kit code, so replayed right here. */
+static void *libc_alloc(size_t size) { return size ? malloc(size) : NULL; }
+static int libc_init(void) { return 0; }
+static const struct allocator libc_local = { "libc", 0, libc_init, libc_alloc, free, realloc, NULL, NULL };
+
+/* A write past the break is seen per batch: replay once more one op at a
+ * time to name the op that made it (the allocator is deterministic, C8). */
+static void find_past_break(struct replay *r, const struct allocator *a, struct replay_error *err)
 {
-    double busy = 0, wall_start = now_seconds();
-    long reps = 0;
-    do {
-        double dt = replay_timed(r, a);
-        if (dt < 0)
-            return -1;
-        busy += dt;
-        reps++;
-    } while (busy < MIN_SAMPLE_SECONDS && now_seconds() - wall_start < 0.25);
-    return busy > 0 ? (double)reps * (double)r->t->nops / busy : 0;
+    struct replay_error found;
+    r->one_by_one = 1;
+    int rc = r->run(r, a, 1, &found);
+    r->one_by_one = 0;
+    if (rc != 0 && strcmp(found.kind, "past-break") == 0 && found.op <= err->op)
+        *err = found;
 }
 
-/* Alternate allocator and libc samples (order swapped each time) so that the
- * machine's noise hits both alike; stop early if the time budget runs out. */
-static void measure(struct replay *r, const struct job *j, double started, struct trace_result *res)
+/* Pass 1, the corruptor search, pass 2: the verdict of the checked replays. */
+static int checked_passes(struct report *rep, struct replay *r, const struct allocator *a,
+                          struct replay_error *err)
 {
-    double budget = j->opts->timeout_s * 0.6;
-    for (int s = 0; s < j->opts->samples; s++) {
-        double mine, libc;
-        if (s % 2 == 0) {
-            mine = sample_rate(r, j->alloc);
-            libc = sample_rate(r, &libc_allocator);
-        } else {
-            libc = sample_rate(r, &libc_allocator);
-            mine = sample_rate(r, j->alloc);
+    const struct trace *t = &rep->trace;
+    int (*replay)(struct replay *, const struct allocator *, int, struct replay_error *) =
+        a->uses_heap ? checked_replay : replay_checked;
+    r->run = replay;
+    current_pass = 1;
+    double t0 = mono_now();
+    int first = replay(r, a, 1, err);
+    if (first != 0 && strcmp(err->kind, "corrupted") == 0)
+        replay_find_corruptor(r, a, err);
+    if (first != 0 && strcmp(err->kind, "past-break") == 0)
+        find_past_break(r, a, err);
+    if (first != 0)
+        return -1;
+    double checked = mono_now() - t0;
+    rep->heap_size = mem_heapsize();
+    if (a->uses_heap)
+        rep->image_hash = heap_view_hash(rep->heap_size);
+    rep->checked_rate = checked > 0 ? (double)t->nops / checked : 0;
+    current_pass = 2;
+    if (replay(r, a, 2, err) != 0) {
+        /* The same requests passed every check a moment ago. */
+        if (strcmp(err->kind, "reset") != 0) {
+            struct replay_error first_err = *err;
+            snprintf(err->kind, sizeof err->kind, "reset");
+            snprintf(err->message, sizeof err->message, "the second replay (after my_init) failed "
+                     "where the first passed, so my_init does not reset everything: %.480s",
+                     first_err.message);
         }
-        if (mine < 0 || libc < 0)
-            break;
-        res->rate[s] = mine;
-        res->libc_rate[s] = libc;
-        res->samples = s + 1;
-        if (now_seconds() - started > budget)
-            break;
+        return -1;
     }
+    if (a->uses_heap && mem_heapsize() != rep->heap_size) {
+        snprintf(err->kind, sizeof err->kind, "reset");
+        err->op = (long)t->nops - 1;
+        snprintf(err->message, sizeof err->message, "the heap ended at %zu bytes in the second "
+                 "replay but %llu in the first: my_init must reset all state", mem_heapsize(),
+                 (unsigned long long)rep->heap_size);
+        return -1;
+    }
+    return 0;
 }
-
-static void child_main(void *arg, int fd, struct progress *pg)
-{
-    const struct job *j = arg;
-    double started = now_seconds();
-    struct trace_result res;
-    memset(&res, 0, sizeof res);
-    struct replay r;
-    if ((j->alloc->uses_heap && mem_init() != 0) || replay_init(&r, j->trace, &pg->op) != 0) {
-        snprintf(res.err.kind, sizeof res.err.kind, "internal");
-        snprintf(res.err.message, sizeof res.err.message, "the driver could not set up the heap");
-        res.err.op = -1;
-        record_write(fd, RECORD_RESULT, &res, sizeof res);
-        record_write(fd, RECORD_DONE, NULL, 0);
-        return;
-    }
-    r.check_heap = j->opts->check_heap;
-    r.check_every = j->opts->check_every;
-    r.record = j->opts->heapdump;
-    int sealed_fd = sandbox_seal(fd);   /* the result channel moves to a hidden fd */
-    if (sealed_fd < 0) {
-        snprintf(res.err.kind, sizeof res.err.kind, "internal");
-        snprintf(res.err.message, sizeof res.err.message, "the driver could not seal its sandbox");
-        res.err.op = -1;
-    } else {
-        fd = sealed_fd;
-        pg->pass = 1;
-        double t0 = now_seconds();
-        int first = replay_checked(&r, j->alloc, 1, &res.err);
-        if (first != 0 && strcmp(res.err.kind, "corrupted") == 0)
-            replay_find_corruptor(&r, j->alloc, &res.err);
-        if (first == 0) {
-            res.checked_seconds = now_seconds() - t0;
-            res.heap_size = mem_heapsize();
-            pg->pass = 2;
-            if (replay_checked(&r, j->alloc, 2, &res.err) != 0) {
-                /* The same requests passed every check a moment ago. */
-                if (strcmp(res.err.kind, "reset") != 0) {
-                    struct replay_error first = res.err;
-                    snprintf(res.err.kind, sizeof res.err.kind, "reset");
-                    snprintf(res.err.message, sizeof res.err.message, "the second replay (after "
-                             "my_init) failed where the first passed, so my_init does not reset "
-                             "everything: %.480s", first.message);
-                }
-            } else {
-                if (j->alloc->uses_heap && mem_heapsize() != res.heap_size) {
-                    snprintf(res.err.kind, sizeof res.err.kind, "reset");
-                    res.err.op = (long)j->trace->nops - 1;
-                    snprintf(res.err.message, sizeof res.err.message,
-                             "the heap ended at %zu bytes in the second replay but %llu in the first: "
-                             "my_init must reset all state", mem_heapsize(),
-                             (unsigned long long)res.heap_size);
-                } else {
-                    res.correct = 1;
-                }
-            }
-        }
-        if (res.correct && j->opts->timing && j->trace->nops > 0) {   /* nothing to time in an empty trace */
-            pg->pass = 3;
-            measure(&r, j, started, &res);
-        }
-    }
-    pg->op = -1;
-    record_write(fd, RECORD_RESULT, &res, sizeof res);
-    if (res.correct && j->opts->heapdump) {
-        record_write(fd, RECORD_SERIES, r.series, r.nseries * sizeof *r.series);
-        for (int m = 0; m < 2; m++) {
-            struct heap_map *hm = &r.maps[m];
-            size_t len = 3 * sizeof(uint64_t) + hm->n * sizeof *hm->blocks;
-            char *buf = malloc(len);
-            if (!buf)
-                continue;
-            uint64_t head[3] = { hm->op, (uint64_t)hm->walk, hm->heap_size };
-            memcpy(buf, head, sizeof head);
-            memcpy(buf + sizeof head, hm->blocks, hm->n * sizeof *hm->blocks);
-            record_write(fd, RECORD_MAP, buf, len);
-            free(buf);
-        }
-    }
-    record_write(fd, RECORD_DONE, NULL, 0);
-}
-
-/* ---- in the parent: diagnosis --------------------------------------------------- */
 
 static void set_error(struct report *rep, const char *kind, long op, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -198,6 +158,7 @@ static void set_error(struct report *rep, const char *kind, long op, const char 
 static void set_error(struct report *rep, const char *kind, long op, const char *fmt, ...)
 {
     rep->correct = 0;
+    rep->util = -1;
     snprintf(rep->kind, sizeof rep->kind, "%s", kind);
     rep->op = op;
     rep->line = op >= 0 && (size_t)op < rep->trace.nops ? (long)rep->trace.lines[op] : -1;
@@ -207,81 +168,112 @@ static void set_error(struct report *rep, const char *kind, long op, const char 
     va_end(ap);
 }
 
-/* Where a faulting address lies, in words a student can act on. */
-static void describe_address(char *b, size_t n, const struct progress *pg)
+/* ---- diagnosis: how a host ended, in words a student can act on ------------------- */
+
+/* Where a faulting address lies (addresses as the host saw them). */
+static void describe_address(char *b, size_t n, uintptr_t a, const struct control *c)
 {
-    uintptr_t a = pg->fault_addr, lo = pg->heap_lo, brk = pg->brk;
+    uintptr_t lo = HOST_HEAP_BASE, brk = lo + mem_heapsize();
     if (a < 4096)
         snprintf(b, n, "address %#lx: a NULL pointer dereference", (unsigned long)a);
     else if (a >= (uintptr_t)-4096)   /* e.g. the header word before a NULL payload */
         snprintf(b, n, "address %#lx (NULL - %lu): a NULL pointer dereference", (unsigned long)a,
                  (unsigned long)-a);
-    else if (lo && a >= lo && a < brk)
+    else if (a >= lo && a < brk)
         snprintf(b, n, "address heap+%#lx, inside the heap", (unsigned long)(a - lo));
-    else if (lo && a >= brk && a - lo < MEM_MAX_HEAP)
+    else if (a >= brk && a - lo < MEM_MAX_HEAP)
         snprintf(b, n, "address heap+%#lx, %lu bytes past the break (the heap is %lu bytes)",
                  (unsigned long)(a - lo), (unsigned long)(a - brk), (unsigned long)(brk - lo));
-    else if (lo && a < lo && lo - a <= (1u << 20))
+    else if (a < lo && lo - a <= (1u << 20))
         snprintf(b, n, "address %#lx, %lu bytes before the start of the heap",
                  (unsigned long)a, (unsigned long)(lo - a));
-    else if (a >= pg->stack_lo && a < pg->stack_hi)
+    else if (a >= c->stack_lo && a < c->stack_hi)
         snprintf(b, n, "address %#lx, at the end of the stack: a stack overflow (runaway recursion?)",
                  (unsigned long)a);
     else
         snprintf(b, n, "address %#lx, far outside the heap", (unsigned long)a);
 }
 
-static const char *in_what(const struct progress *pg)
+static const char *in_what(int pass)
 {
-    switch (pg->pass) {
+    switch (pass) {
     case 2: return " of the second replay (after my_init: does my_init reset everything?)";
-    case 3: return " of an unchecked timing replay";
+    case 3: return " of a timed replay";
     default: return "";
     }
 }
 
-static void diagnose_crash(struct report *rep, const struct child_outcome *c, const struct options *o)
+static void diagnose_timeout(struct report *rep, const struct host *h, const struct options *o,
+                             const char *op, const char *when, long at)
 {
-    const struct progress *pg = &c->progress;
-    char op[160] = "setup or my_init (before the first request)", addr[200];
-    if (pg->op >= 0)
-        describe_op(op, sizeof op, &rep->trace, pg->op);
-    const char *when = in_what(pg);
-    long at = pg->op;
-    switch (c->end) {
-    case CHILD_TIMEOUT:
+    double stuck = mono_now() - h->request_sent;
+    if (at < 0 || stuck > 0.5 * o->timeout_s) {
         set_error(rep, "timeout", at, "no result after %.0f s: still in %s%s (an infinite loop, "
                   "e.g. a cycle in a free list?%s)", o->timeout_s, op, when,
                   o->check_heap && o->check_every == 1
                       ? " Or a heap checker after every op on a long trace: try --check-every 1000"
                         " or a larger -T" : "");
         return;
-    case CHILD_EXITED:
-        set_error(rep, "exit", at, "the allocator ended the process with exit(%d) during %s%s; "
-                  "an allocator must return, never exit", c->exit_status, op, when);
-        return;
-    case CHILD_SIGNALED:
-        break;
-    case CHILD_DONE:
-        return;
     }
-    int sig = c->signo;
+    double done = (double)h->ops_done / 2 / (double)(rep->trace.nops ? rep->trace.nops : 1);
+    set_error(rep, "timeout", at, "too slow: after %.0f s the checked replays had answered %ld "
+              "requests (%.0f%% of the way), about %.0f requests a second, and were at %s%s. "
+              "No operation was stuck: each returned, just slowly -- a search that walks the whole "
+              "heap (an implicit list?) is too slow for a trace this long%s", o->timeout_s,
+              h->ops_done, 100 * (done > 1 ? 1 : done), (double)h->ops_done / o->timeout_s, op, when,
+              o->check_heap ? "; a heap checker after every op makes it slower still (try "
+                              "--check-every 1000)" : "");
+}
+
+static void diagnose_host(struct report *rep, const struct host *h, const struct options *o)
+{
+    const struct control *c = &h->last;
+    char op[160] = "setup or my_init (before the first request)", addr[200];
+    long at = h->failed_op >= 0 ? h->failed_op : current_op;
+    if (at >= 0)
+        describe_op(op, sizeof op, &rep->trace, at);
+    const char *when = in_what(current_pass);
+    switch (h->end) {
+    case HOST_TIMEOUT:
+        diagnose_timeout(rep, h, o, op, when, at);
+        return;
+    case HOST_START_FAILED:
+        set_error(rep, "internal", -1, "could not start the allocator host: %s", h->problem);
+        return;
+    case HOST_PROTOCOL:
+        set_error(rep, "tamper", at, "the allocator host broke the protocol with the checker (%s) "
+                  "during %s%s: the allocator wrote over the host's memory", h->problem, op, when);
+        return;
+    case HOST_EXITED:
+        if (h->up_seen == 0) {   /* before READY: no student code had run (host.c, H1) */
+            set_error(rep, "internal", -1, "the allocator host failed to start (exit status %d): "
+                      "%.300s", WEXITSTATUS(h->status),
+                      h->output_len ? "see its output" : "no output");
+            return;
+        }
+        set_error(rep, "exit", at, "the allocator ended the process with exit(%d) during %s%s; "
+                  "an allocator must return, never exit", WEXITSTATUS(h->status), op, when);
+        return;
+    case HOST_SIGNALED:
+    case HOST_RUNNING:
+        break;
+    }
+    int sig = WTERMSIG(h->status);
     const char *name = sigabbrev_np(sig);
-    if (sig == SIGXCPU || (sig == SIGKILL && pg->signo == SIGXCPU)) {
+    if (sig == SIGXCPU || (sig == SIGKILL && c->signo == SIGXCPU)) {
         set_error(rep, "limit", at, "CPU time limit exceeded during %s%s", op, when);
-    } else if (sig == SIGSYS && pg->syscall_nr < 0) {
+    } else if (sig == SIGSYS && c->syscall_nr < 0) {
         set_error(rep, "syscall", at, "forbidden system call: unknown (SIGSYS was blocked, so the "
                   "driver could not see which call) during %s%s", op, when);
     } else if (sig == SIGSYS) {
         set_error(rep, "syscall", at, "forbidden system call: %s (number %d)%s during %s%s",
-                  sandbox_syscall_name(pg->syscall_nr), pg->syscall_nr,
-                  sandbox_in_own_code(pg->fault_addr)
+                  syscall_name(c->syscall_nr), c->syscall_nr,
+                  c->syscall_from_student
                       ? ", made directly by a syscall instruction in the program's code" : "",
                   op, when);
     } else if (sig == SIGSEGV || sig == SIGBUS) {
-        describe_address(addr, sizeof addr, pg);
-        set_error(rep, "signal", at, "SIG%s at %s, during %s%s", name ? name : "?", addr,
-                  op, when);
+        describe_address(addr, sizeof addr, (uintptr_t)c->fault_addr, c);
+        set_error(rep, "signal", at, "SIG%s at %s, during %s%s", name ? name : "?", addr, op, when);
     } else if (sig == SIGABRT) {
         set_error(rep, "signal", at, "SIGABRT: the allocator called abort() (a failed assert?) "
                   "during %s%s", op, when);
@@ -289,9 +281,120 @@ static void diagnose_crash(struct report *rep, const struct child_outcome *c, co
         set_error(rep, "limit", at, "killed (SIGKILL: a resource limit, memory or CPU) during %s%s",
                   op, when);
     } else {
-        set_error(rep, "signal", at, "SIG%s during %s%s", name ? name : "?",
-                  op, when);
+        set_error(rep, "signal", at, "SIG%s during %s%s", name ? name : "?", op, when);
     }
+}
+
+static void take_output(struct report *rep, struct host *h)
+{
+    rep->output = h->output;
+    rep->output_len = h->output_len;
+    rep->output_truncated = h->output_truncated;
+    h->output = NULL;
+}
+
+static void checked_remote(struct report *rep, struct replay *r, const struct options *o)
+{
+    struct host h;
+    jmp_buf abort_point;
+    struct replay_error err;
+    memset(&err, 0, sizeof err);
+    mem_reset();
+    current_op = -1;
+    current_pass = 1;
+    if (host_start(&h, o->allocator, MODE_CHECKED, &rep->trace, -1, 0, mono_now() + o->timeout_s) != 0) {
+        set_error(rep, "internal", -1, "could not start the allocator host: %s", h.problem);
+        host_free(&h);
+        return;
+    }
+    h.keep_output = 1;
+    h.abort = &abort_point;
+    remote_use(&h);
+    if (setjmp(abort_point) == 0) {
+        if (host_await_ready(&h) != 0)
+            longjmp(abort_point, 1);
+        struct allocator a = remote_table(&h);
+        if (checked_passes(rep, r, &a, &err) == 0) {
+            rep->correct = 1;
+            rep->util = rep->heap_size ? (double)rep->trace.peak_payload / (double)rep->heap_size : -1;
+        } else {
+            set_error(rep, err.kind, err.op, "%s", err.message);
+        }
+        host_stop(&h);
+    } else {
+        host_stop(&h);
+        diagnose_host(rep, &h, o);
+    }
+    take_output(rep, &h);
+    host_free(&h);
+}
+
+/* ---- timed replays: fresh hosts, verified against the checked replay --------------- */
+
+/* One timed replay of path; its rate in ops/s, or -1 (then *why says why). */
+static double timed_sample(struct report *rep, const struct replay *r, const struct options *o,
+                           int libc, int ops_fd, double deadline, char *why, size_t whylen)
+{
+    const struct trace *t = &rep->trace;
+    struct host h;
+    uint64_t limit = libc ? 0 : rep->heap_size;
+    if (!libc) {   /* a fresh heap of exactly the size the checked replay reached */
+        heap_view_set_size(0);
+        heap_view_set_size(limit);
+    }
+    if (host_start(&h, libc ? o->libc_host : o->allocator, libc ? MODE_TIMED_LIBC : MODE_TIMED, t,
+                   ops_fd, limit, deadline) != 0) {
+        snprintf(why, whylen, "could not start a timed replay: %s", h.problem);
+        host_free(&h);
+        return -1;
+    }
+    int64_t brk = 0, failed = 0;
+    double dt = host_timed_run(&h, &brk, &failed);
+    double rate = -1;
+    if (dt < 0) {
+        if (h.end == HOST_TIMEOUT)
+            snprintf(why, whylen, "timeout");
+        else if (h.end == HOST_PROTOCOL)
+            snprintf(why, whylen, "%s", h.problem);
+        else if (h.end == HOST_SIGNALED)
+            snprintf(why, whylen, "the timed replay died of SIG%s", sigabbrev_np(WTERMSIG(h.status))
+                     ? sigabbrev_np(WTERMSIG(h.status)) : "?");
+        else
+            snprintf(why, whylen, "the timed replay ended with exit(%d)", WEXITSTATUS(h.status));
+    } else if (!libc && failed != 0) {
+        snprintf(why, whylen, "a request failed in the timed replay that the checked one served");
+    } else if (!libc && (uint64_t)brk != rep->heap_size) {
+        snprintf(why, whylen, "the timed replay ended with a heap of %lld bytes, the checked one %llu",
+                 (long long)brk, (unsigned long long)rep->heap_size);
+    } else {
+        rate = dt > 0 ? (double)t->nops / dt : -1;
+        if (!libc) {
+            const int64_t *ans = host_answers(&h);
+            for (size_t i = 0; i < t->nops; i++)
+                if (ans[i] != r->first_pass[i]) {
+                    char what[160];
+                    describe_op(what, sizeof what, t, (long)i);
+                    snprintf(why, whylen, "at %s the timed replay returned heap+%#llx where the "
+                             "checked one returned heap+%#llx", what, (unsigned long long)ans[i],
+                             (unsigned long long)r->first_pass[i]);
+                    rate = -1;
+                    break;
+                }
+            if (rate > 0 && heap_view_hash(rep->heap_size) != rep->image_hash) {
+                snprintf(why, whylen, "the timed replay left another heap image than the checked one "
+                         "(same answers, other bytes)");
+                rate = -1;
+            }
+        }
+    }
+    host_free(&h);
+    return rate;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
 }
 
 static void summarize(double *v, int n, double out[3])
@@ -302,155 +405,101 @@ static void summarize(double *v, int n, double out[3])
     out[2] = v[n - 1];
 }
 
-/* The child runs the allocator, which can scribble over the child's memory
- * and write to its result channel: nothing it reports is taken on trust.
- * What the parent checks against the trace it read itself: error kinds are
- * known ones, the op is in range, a correct trace's heap is at least its peak
- * payload and at most the reservation, rates are finite and positive, and
- * there are no more samples than asked for.  Returns NULL or the problem. */
-static const char *result_problem(const struct trace_result *res, const struct trace *t,
-                                  const struct options *o)
+/* Alternate the allocator's and libc's timed replays (order swapped each
+ * time) so that the machine's noise hits both alike. */
+static void measure(struct report *rep, const struct replay *r, const struct options *o)
 {
-    static const char *const kinds[] = { "init", "null", "not-null", "alignment", "outside-heap",
-        "overlap", "corrupted", "realloc-data", "past-break", "reset", "checker", "internal" };
-    if (!res->correct) {
-        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
-            if (strcmp(res->err.kind, kinds[k]) == 0)
-                return res->err.op >= -1 && res->err.op < (long)t->nops ? NULL
-                       : "an error at an operation the trace does not have";
-        return "an unknown error kind";
+    const struct trace *t = &rep->trace;
+    int ops_fd = memfd_create("slablab-ops", MFD_CLOEXEC);
+    size_t len = t->nops * sizeof *t->ops;
+    if (ops_fd < 0 || ftruncate(ops_fd, (off_t)len) != 0 || write(ops_fd, t->ops, len) != (ssize_t)len) {
+        snprintf(rep->timing_note, sizeof rep->timing_note, "no timing: the driver could not share the trace");
+        if (ops_fd >= 0)
+            close(ops_fd);
+        return;
     }
-    if (res->correct != 1)
-        return "a malformed verdict";
-    if (!o->libc && (res->heap_size < t->peak_payload || res->heap_size > MEM_MAX_HEAP))
-        return "a heap size that cannot hold the trace's peak payload";
-    if (!isfinite(res->checked_seconds) || res->checked_seconds < 0)
-        return "an impossible replay time";
-    if (res->samples < 0 || res->samples > (o->timing ? o->samples : 0))
-        return "more timing samples than were asked for";
-    for (int s = 0; s < res->samples; s++)
-        if (!isfinite(res->rate[s]) || !(res->rate[s] > 0) ||
-            !isfinite(res->libc_rate[s]) || !(res->libc_rate[s] > 0))
-            return "an impossible throughput";
-    return NULL;
-}
-
-static void tampered(struct report *rep, const char *what)
-{
-    set_error(rep, "tamper", -1, "the replay process reported %s: the allocator wrote over the "
-              "driver's memory or its result channel", what);
-    rep->util = -1;
-    rep->samples = 0;
-}
-
-/* Read the child's records into rep.  Returns 0, or -1 when they were forged
- * or garbled (rep then holds a "tamper" error). */
-static int collect(struct report *rep, const struct child_outcome *c, const struct options *o)
-{
-    size_t pos = 0, len;
-    uint32_t type;
-    const char *data;
-    int got_result = 0, done = 0, rc;
-    while ((rc = record_next(c->results, c->results_len, &pos, &type, &data, &len)) == 1) {
-        if (done) {
-            tampered(rep, "records after its last one");
-            return -1;
+    double deadline = mono_now() + o->timeout_s;
+    double rate[MAX_SAMPLES], libc_rate[MAX_SAMPLES], ratio[MAX_SAMPLES];
+    int n = 0;
+    current_pass = 3;
+    for (int s = 0; s < o->samples; s++) {
+        char why[300] = "", lwhy[300] = "";
+        double mine, libc;
+        if (s % 2 == 0) {
+            mine = timed_sample(rep, r, o, 0, ops_fd, deadline, why, sizeof why);
+            libc = mine > 0 ? timed_sample(rep, r, o, 1, ops_fd, deadline, lwhy, sizeof lwhy) : -1;
+        } else {
+            libc = timed_sample(rep, r, o, 1, ops_fd, deadline, lwhy, sizeof lwhy);
+            mine = libc > 0 ? timed_sample(rep, r, o, 0, ops_fd, deadline, why, sizeof why) : -1;
         }
-        if (type == RECORD_RESULT) {
-            struct trace_result res;
-            const char *problem = len != sizeof res ? "a result of the wrong size"
-                                  : got_result ? "two results" : NULL;
-            if (!problem) {
-                memcpy(&res, data, sizeof res);
-                res.err.message[sizeof res.err.message - 1] = '\0';
-                res.err.kind[sizeof res.err.kind - 1] = '\0';
-                problem = result_problem(&res, &rep->trace, o);
-            }
-            if (problem) {
-                tampered(rep, problem);
-                return -1;
-            }
-            got_result = 1;
-            if (!res.correct) {
-                set_error(rep, res.err.kind, res.err.op, "%s", res.err.message);
-                continue;
-            }
-            rep->correct = 1;
-            rep->heap_size = res.heap_size;
-            rep->util = res.heap_size ? (double)rep->trace.peak_payload / (double)res.heap_size : -1;
-            rep->checked_rate = res.checked_seconds > 0 ? (double)rep->trace.nops / res.checked_seconds : 0;
-            int n = res.samples > 0 && res.samples <= MAX_SAMPLES ? res.samples : 0;
-            rep->samples = n;
-            if (n) {
-                double ratio[MAX_SAMPLES];
-                for (int s = 0; s < n; s++)
-                    ratio[s] = res.rate[s] / res.libc_rate[s];
-                summarize(res.rate, n, rep->rate);
-                summarize(res.libc_rate, n, rep->libc_rate);
-                summarize(ratio, n, rep->ratio);
-            }
-        } else if (type == RECORD_SERIES && len % sizeof(struct series_point) == 0) {
-            rep->series = malloc(len ? len : 1);
-            if (rep->series) {
-                memcpy(rep->series, data, len);
-                rep->nseries = len / sizeof(struct series_point);
-            }
-        } else if (type == RECORD_MAP && len >= 3 * sizeof(uint64_t) && rep->nmaps < 2) {
-            uint64_t head[3];
-            memcpy(head, data, sizeof head);
-            struct heap_map *m = &rep->maps[rep->nmaps++];
-            m->op = (uint32_t)head[0];
-            m->walk = (int)head[1];
-            m->heap_size = head[2];
-            m->n = (len - sizeof head) / sizeof(struct map_block);
-            m->blocks = malloc(m->n ? m->n * sizeof *m->blocks : 1);
-            if (m->blocks)
-                memcpy(m->blocks, data + sizeof head, m->n * sizeof *m->blocks);
-            else
-                m->n = 0;
-        } else if (type == RECORD_DONE) {
-            done = 1;
+        if (why[0] && strcmp(why, "timeout") != 0) {   /* it did not repeat what it was checked doing */
+            set_error(rep, "tamper", -1, "the timed replay did not repeat the checked replay: %s. An "
+                      "allocator must answer the same requests the same way after my_init, and a "
+                      "timed replay is verified against the checked one", why);
+            n = 0;
+            break;
         }
+        if (why[0] || lwhy[0]) {
+            snprintf(rep->timing_note, sizeof rep->timing_note, "%s", why[0]
+                     ? "timing stopped: the allocator was too slow for its timed replays within -T; "
+                       "its correctness and utilization stand, only throughput is not measured"
+                     : "timing stopped: libc's timed replay failed");
+            break;
+        }
+        rate[n] = mine;
+        libc_rate[n] = libc;
+        ratio[n] = mine / libc;
+        n++;
     }
-    /* A crash or a kill can cut a record short: only a child that ended
-     * normally has no excuse for a garbled stream. */
-    if (rc < 0 && c->end == CHILD_EXITED) {
-        tampered(rep, "garbled records");
-        return -1;
+    close(ops_fd);
+    rep->samples = n;
+    if (n) {
+        summarize(rate, n, rep->rate);
+        summarize(libc_rate, n, rep->libc_rate);
+        summarize(ratio, n, rep->ratio);
     }
-    if (done && !got_result) {
-        tampered(rep, "the end of its records without a result");
-        return -1;
-    }
-    if (done && c->end == CHILD_EXITED && c->exit_status == 0)
-        ((struct child_outcome *)c)->end = CHILD_DONE;
-    return 0;
 }
 
 static void run_trace(struct report *rep, const struct options *o)
 {
-    const struct allocator *a = o->libc ? &libc_allocator : &student_allocator;
-    struct job job = { &rep->trace, a, o };
-    struct sandbox_limits limits = { o->timeout_s, MEM_MAX_HEAP + ((size_t)4 << 30) };
-    struct child_outcome c;
+    struct replay r;
     if (o->verbose)
         fprintf(stderr, "replaying %s (%zu ops)...\n", rep->path, rep->trace.nops);
-    if (sandbox_run(child_main, &job, &limits, &c) != 0) {
-        set_error(rep, "internal", -1, "could not start the replay process: %s", strerror(errno));
+    if (replay_init(&r, &rep->trace, &current_op) != 0) {
+        set_error(rep, "internal", -1, "the driver is out of memory for this trace");
         return;
     }
-    if (collect(rep, &c, o) != 0) {
-        /* a forged or garbled result: the verdict is set; the ending adds nothing */
-    } else if (c.end != CHILD_DONE) {
-        rep->correct = 0;
-        rep->util = -1;
-        diagnose_crash(rep, &c, o);
+    r.check_heap = o->check_heap;
+    r.check_every = o->check_every;
+    r.record = o->heapdump || o->frames;
+    if (o->frames && rep->trace.nops <= (size_t)o->frames)
+        r.frames = calloc(rep->trace.nops ? rep->trace.nops : 1, sizeof *r.frames);
+    if (o->libc) {
+        struct replay_error err;
+        if (checked_passes(rep, &r, &libc_local, &err) == 0) {
+            rep->correct = 1;
+            rep->util = -1;
+        } else {
+            set_error(rep, err.kind, err.op, "%s", err.message);
+        }
+    } else {
+        checked_remote(rep, &r, o);
     }
-    rep->output = c.output;
-    rep->output_len = c.output_len;
-    rep->output_truncated = c.output_truncated;
-    c.output = NULL;
-    child_outcome_free(&c);
+    if (rep->correct && o->timing && !o->libc && rep->trace.nops > 0)
+        measure(rep, &r, o);
+    if (rep->correct && r.record) {   /* the pictures: the report takes them over */
+        rep->series = r.series;
+        rep->nseries = r.nseries;
+        r.series = NULL;
+        for (int m = 0; m < 2; m++) {
+            rep->maps[m] = r.maps[m];
+            r.maps[m].blocks = NULL;
+        }
+        rep->nmaps = 2;
+        rep->frames = r.frames;
+        r.frames = NULL;
+    }
+    replay_destroy(&r);
 }
 
 /* ---- command line ---------------------------------------------------------------- */
@@ -503,41 +552,16 @@ static int add_dir(char ***paths, size_t *n, size_t *cap, const char *dir)
     return 0;
 }
 
-/* --replay-only: replay each trace once, without checks, timing, child or
- * sandbox, so that valgrind can count the instructions the allocator spends
- * (grader --speed instructions reads the calls made by replay_timed).  The
- * grader only does this for traces a checked run has already passed. */
-static int replay_only_main(char **paths, size_t n, int libc)
+/* name, in the directory this driver's executable is in. */
+static const char *beside_me(char *buf, size_t n, const char *name)
 {
-    const struct allocator *a = libc ? &libc_allocator : &student_allocator;
-    if (a->uses_heap && mem_init() != 0) {
-        fprintf(stderr, "driver: could not reserve the simulated heap\n");
-        return 2;
-    }
-    int status = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct trace t;
-        struct replay r;
-        static volatile long progress;
-        char err[1024];
-        if (trace_read(paths[i], &t, err, sizeof err) != 0) {
-            fprintf(stderr, "%s\n", err);
-            status = 1;
-            continue;
-        }
-        if (replay_init(&r, &t, &progress) != 0) {
-            fprintf(stderr, "driver: %s: out of memory\n", paths[i]);
-            trace_free(&t);
-            return 2;
-        }
-        double dt = replay_timed(&r, a);
-        printf("%s %zu %s\n", t.name, t.nops, dt < 0 ? "failed" : "ok");
-        fflush(stdout);
-        status |= dt < 0;
-        replay_destroy(&r);
-        trace_free(&t);
-    }
-    return status;
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0)
+        return name;
+    self[len] = '\0';
+    snprintf(buf, n, "%s/%s", dirname(self), name);
+    return buf;
 }
 
 int main(int argc, char **argv)
@@ -545,9 +569,8 @@ int main(int argc, char **argv)
     struct options o = { .timing = 1, .samples = 5, .check_every = 1, .timeout_s = DEFAULT_TIMEOUT };
     char **paths = NULL;
     size_t npaths = 0, cap = 0;
-    int replay_only = 0;
-    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET, OPT_REPLAY_ONLY,
-           OPT_CHECK_EVERY };
+    enum { OPT_JSON = 256, OPT_NO_TIMING, OPT_SAMPLES, OPT_HEAPDUMP, OPT_LINT, OPT_QUIET,
+           OPT_CHECK_EVERY, OPT_ALLOCATOR, OPT_LIBC_HOST, OPT_FRAMES };
     static const struct option longopts[] = {
         { "json", no_argument, NULL, OPT_JSON },
         { "no-timing", no_argument, NULL, OPT_NO_TIMING },
@@ -555,7 +578,9 @@ int main(int argc, char **argv)
         { "heapdump", no_argument, NULL, OPT_HEAPDUMP },
         { "lint", no_argument, NULL, OPT_LINT },
         { "quiet", no_argument, NULL, OPT_QUIET },
-        { "replay-only", no_argument, NULL, OPT_REPLAY_ONLY },
+        { "allocator", required_argument, NULL, OPT_ALLOCATOR },
+        { "libc-host", required_argument, NULL, OPT_LIBC_HOST },
+        { "frames", required_argument, NULL, OPT_FRAMES },
         { "check-every", required_argument, NULL, OPT_CHECK_EVERY },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -588,7 +613,15 @@ int main(int argc, char **argv)
         case OPT_HEAPDUMP: o.heapdump = 1; break;
         case OPT_LINT: o.lint = 1; break;
         case OPT_QUIET: o.quiet = 1; break;
-        case OPT_REPLAY_ONLY: replay_only = 1; break;
+        case OPT_ALLOCATOR: o.allocator = optarg; break;
+        case OPT_LIBC_HOST: o.libc_host = optarg; break;
+        case OPT_FRAMES:
+            o.frames = strtol(optarg, &end, 10);
+            if (*end || o.frames < 1) {
+                fprintf(stderr, "driver: --frames wants a number of ops >= 1, got '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case OPT_CHECK_EVERY:
             o.check_every = strtol(optarg, &end, 10);
             if (*end || o.check_every < 1) {
@@ -611,12 +644,19 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    if (replay_only) {
-        int status = replay_only_main(paths, npaths, o.libc);
-        for (size_t i = 0; i < npaths; i++)
-            free(paths[i]);
-        free(paths);
-        return status;
+    static char allocator_path[4096], libc_host_path[4096];
+    if (!o.allocator)
+        o.allocator = beside_me(allocator_path, sizeof allocator_path, "allocator");
+    if (!o.libc_host)
+        o.libc_host = beside_me(libc_host_path, sizeof libc_host_path, "libc-host");
+    if (!o.lint && !o.libc && access(o.allocator, X_OK) != 0) {
+        fprintf(stderr, "driver: no allocator to check at %s (build it with `make`, or give "
+                "--allocator PATH)\n", o.allocator);
+        return 2;
+    }
+    if (!o.lint && mem_init() != 0) {
+        fprintf(stderr, "driver: could not make the shared heap: %s\n", strerror(errno));
+        return 2;
     }
 
     struct report *reps = calloc(npaths, sizeof *reps);
@@ -657,6 +697,10 @@ int main(int argc, char **argv)
         free(reps[i].series);
         free(reps[i].maps[0].blocks);
         free(reps[i].maps[1].blocks);
+        if (reps[i].frames)
+            for (size_t f = 0; f < reps[i].trace.nops; f++)
+                free(reps[i].frames[f].blocks);
+        free(reps[i].frames);
         free(paths[i]);
     }
     free(reps);

@@ -25,28 +25,11 @@
 #include <time.h>
 
 #include "memlib.h"
-#include "my_alloc.h"
-
-#pragma weak my_realloc
-#pragma weak my_check_heap
-#pragma weak my_heap_walk
-
-/* ---- the allocators ------------------------------------------------------- */
-
-static void *libc_alloc(size_t size) { return size ? malloc(size) : NULL; }
-static int libc_init(void) { return 0; }
-
-/* The optional functions are weak references: an allocator that does not
- * define them leaves these fields NULL, and the driver falls back. */
-const struct allocator student_allocator = {
-    "my_alloc", 1, my_init, my_alloc, my_free, my_realloc, my_check_heap,
-};
-const struct allocator libc_allocator = {
-    "libc", 0, libc_init, libc_alloc, free, realloc, NULL,
-};
+#include "pattern.h"
+#include "result.h"
 
 /* realloc, or without one alloc + copy + free. */
-static void *call_realloc(const struct allocator *a, void *p, size_t old, size_t size)
+void *call_realloc(const struct allocator *a, void *p, size_t old, size_t size)
 {
     if (a->realloc)
         return a->realloc(p, size);
@@ -58,55 +41,9 @@ static void *call_realloc(const struct allocator *a, void *p, size_t old, size_t
     return q;
 }
 
-/* ---- patterns ---------------------------------------------------------------- */
-
-static uint64_t pattern_word(uint32_t id, size_t k)
-{
-    return ((uint64_t)id * 0x100000001b3ull + k + 1) * 0x9e3779b97f4a7c15ull;
-}
-
-static uint8_t pattern_byte(uint32_t id, size_t i)
-{
-    return (uint8_t)(pattern_word(id, i / 8) >> (8 * (i % 8)));
-}
-
-/* Fill bytes [from, size) of payload p with id's pattern. */
-static void pattern_fill(void *p, uint32_t id, size_t from, size_t size)
-{
-    uint8_t *b = p;
-    size_t i = from;
-    for (; i < size && i % 8; i++)
-        b[i] = pattern_byte(id, i);
-    for (; i + 8 <= size; i += 8) {
-        uint64_t w = pattern_word(id, i / 8);
-        memcpy(b + i, &w, 8);
-    }
-    for (; i < size; i++)
-        b[i] = pattern_byte(id, i);
-}
-
-/* The first byte of [0, size) that differs from id's pattern, or -1. */
-static long pattern_check(const void *p, uint32_t id, size_t size)
-{
-    const uint8_t *b = p;
-    size_t i = 0;
-    for (; i + 8 <= size; i += 8) {
-        uint64_t w = pattern_word(id, i / 8), got;
-        memcpy(&got, b + i, 8);
-        if (got != w)
-            break;
-    }
-    for (; i < size; i++)
-        if (b[i] != pattern_byte(id, i))
-            return (long)i;
-    return -1;
-}
-
 /* ---- errors -------------------------------------------------------------------- */
 
-static int fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
+int replay_fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
 {
     snprintf(err->kind, sizeof err->kind, "%s", kind);
     err->op = op;
@@ -123,8 +60,8 @@ static const char *where(char *buf, size_t n, const void *p)
     uintptr_t a = (uintptr_t)p, lo = (uintptr_t)mem_heap_lo();
     if (lo && a >= lo && a - lo <= MEM_MAX_HEAP)
         snprintf(buf, n, "heap+%#lx", (unsigned long)(a - lo));
-    else
-        snprintf(buf, n, "%p", p);
+    else   /* as the allocator saw it */
+        snprintf(buf, n, "%#lx", (unsigned long)(a - lo + mem_display_base()));
     return buf;
 }
 
@@ -135,6 +72,7 @@ int replay_init(struct replay *r, const struct trace *t, volatile long *progress
     memset(r, 0, sizeof *r);
     r->t = t;
     r->watch = LIVEMAP_NONE;
+    r->break_at = -1;
     r->progress = progress;
     size_t nids = t->nids ? t->nids : 1;
     r->ptrs = calloc(nids, sizeof *r->ptrs);
@@ -159,6 +97,10 @@ void replay_destroy(struct replay *r)
     free(r->series);
     free(r->maps[0].blocks);
     free(r->maps[1].blocks);
+    if (r->frames)
+        for (size_t i = 0; i < r->t->nops; i++)
+            free(r->frames[i].blocks);
+    free(r->frames);
     livemap_destroy(&r->live);
     memset(r, 0, sizeof *r);
 }
@@ -190,7 +132,7 @@ static void end(struct replay *r, const struct allocator *a)
 
 /* ---- recording for the heap picture --------------------------------------------- */
 
-static void record_point(struct replay *r, size_t i, uint64_t payload)
+void replay_record_point(struct replay *r, size_t i, uint64_t payload)
 {
     if (r->nseries < SERIES_POINTS + 4)
         r->series[r->nseries++] = (struct series_point){ (uint32_t)i, payload, mem_heapsize() };
@@ -227,16 +169,15 @@ static void visit_block(void *ctx, const struct heap_block *b)
     map_push(w->m, mb);
 }
 
-static void record_map(struct replay *r, const struct allocator *a, int which, size_t i)
+void replay_record_map_into(struct replay *r, const struct allocator *a, struct heap_map *m, size_t i)
 {
-    struct heap_map *m = &r->maps[which];
     m->n = 0;
     m->op = (uint32_t)i;
     m->heap_size = mem_heapsize();
-    m->walk = a == &student_allocator && my_heap_walk;
+    m->walk = a->walk != NULL;
     if (m->walk) {
         struct walk_ctx w = { r, m };
-        my_heap_walk(visit_block, &w);
+        a->walk(visit_block, &w);
         return;
     }
     char *lo = mem_heap_lo();
@@ -247,31 +188,62 @@ static void record_map(struct replay *r, const struct allocator *a, int which, s
         }
 }
 
+void replay_record_map(struct replay *r, const struct allocator *a, int which, size_t i)
+{
+    replay_record_map_into(r, a, &r->maps[which], i);
+}
+
+void replay_break(const struct replay *r, const struct allocator *a, long op)
+{
+    char what[160];
+    describe_op(what, sizeof what, r->t, op);
+    fprintf(stderr, "slablab: stopped before %s; the heap is %zu bytes\n", what, mem_heapsize());
+    if (a->check) {
+        heap_report_clear();
+        int rc = a->check();
+        fprintf(stderr, "slablab: my_check_heap() = %d%s%s\n", rc, heap_report_message()[0] ? ": " : "",
+                heap_report_message());
+    }
+    if (a->walk) {
+        struct replay *rw = (struct replay *)r;
+        struct heap_map m = { 0 };
+        replay_record_map_into(rw, a, &m, (size_t)op);
+        fprintf(stderr, "slablab: my_heap_walk: %zu blocks (offset size payload requested slab_class)\n", m.n);
+        for (size_t k = 0; k < m.n && k < 200; k++)
+            fprintf(stderr, "  heap+%#llx %lld %s%lld %lld %lld\n", (long long)m.blocks[k].offset,
+                    (long long)m.blocks[k].size, m.blocks[k].payload < 0 ? "free " : "heap+",
+                    (long long)m.blocks[k].payload, (long long)m.blocks[k].requested,
+                    (long long)m.blocks[k].slab_class);
+        free(m.blocks);
+    }
+    fflush(stderr);
+}
+
 /* ---- the checked replay ------------------------------------------------------------- */
 
 /* C1, C2, C3, C7 for a payload p just returned for id's request of size bytes. */
-static int check_new(struct replay *r, const struct allocator *a, long i, const char *call,
+int replay_check_new(struct replay *r, const struct allocator *a, long i, const char *call,
                      uint32_t id, size_t size, void *p, struct replay_error *err)
 {
     char w1[64], w2[64];
     if (size == 0)
-        return p ? fail(err, "not-null", i, "%s(0) returned %s; it must return NULL for size 0",
+        return p ? replay_fail(err, "not-null", i, "%s(0) returned %s; it must return NULL for size 0",
                         call, where(w1, sizeof w1, p))
                  : 0;
     if (!p)
-        return fail(err, "null", i, "%s(%zu) for id %u returned NULL, but the heap is only %zu bytes "
+        return replay_fail(err, "null", i, "%s(%zu) for id %u returned NULL, but the heap is only %zu bytes "
                     "(mem_sbrk can grant up to %zu)", call, size, id, mem_heapsize(), MEM_MAX_HEAP);
     if ((uintptr_t)p % ALIGNMENT)
-        return fail(err, "alignment", i, "%s(%zu) for id %u returned %s, which is not %d-byte aligned "
+        return replay_fail(err, "alignment", i, "%s(%zu) for id %u returned %s, which is not %d-byte aligned "
                     "(address %% %d = %lu)", call, size, id, where(w1, sizeof w1, p), ALIGNMENT,
                     ALIGNMENT, (unsigned long)((uintptr_t)p % ALIGNMENT));
     if (a->uses_heap && !mem_contains(p, size))
-        return fail(err, "outside-heap", i, "%s(%zu) for id %u returned [%s, +%zu), which is not inside "
+        return replay_fail(err, "outside-heap", i, "%s(%zu) for id %u returned [%s, +%zu), which is not inside "
                     "the heap [heap+0, heap+%#zx)", call, size, id, where(w1, sizeof w1, p), size,
                     mem_heapsize());
     uint32_t other = livemap_insert(&r->live, id, (uintptr_t)p, size);
     if (other != LIVEMAP_NONE)
-        return fail(err, "overlap", i, "%s(%zu) for id %u returned [%s, +%zu), which overlaps the live "
+        return replay_fail(err, "overlap", i, "%s(%zu) for id %u returned [%s, +%zu), which overlaps the live "
                     "payload of id %u [%s, +%zu) allocated at line %u", call, size, id,
                     where(w1, sizeof w1, p), size, other, where(w2, sizeof w2, r->ptrs[other]),
                     r->sizes[other], r->lines[other]);
@@ -279,14 +251,14 @@ static int check_new(struct replay *r, const struct allocator *a, long i, const 
 }
 
 /* C4 for id's live payload. */
-static int check_intact(struct replay *r, long i, uint32_t id, const char *when, struct replay_error *err)
+int replay_check_intact(struct replay *r, long i, uint32_t id, const char *when, struct replay_error *err)
 {
     long bad = pattern_check(r->ptrs[id], id, r->sizes[id]);
     if (bad < 0)
         return 0;
     char w[64];
     const uint8_t *b = r->ptrs[id];
-    fail(err, "corrupted", i, "the payload of id %u [%s, +%zu), allocated at line %u, was "
+    replay_fail(err, "corrupted", i, "the payload of id %u [%s, +%zu), allocated at line %u, was "
          "overwritten at byte %ld %s: expected 0x%02x, found 0x%02x", id,
          where(w, sizeof w, r->ptrs[id]), r->sizes[id], r->lines[id], bad, when,
          pattern_byte(id, (size_t)bad), b[bad]);
@@ -305,16 +277,16 @@ static int watched_byte_changed(const struct replay *r)
 }
 
 /* C6 and C9, after every operation. */
-static int check_after(struct replay *r, const struct allocator *a, long i, struct replay_error *err)
+int replay_check_after(struct replay *r, const struct allocator *a, long i, struct replay_error *err)
 {
     if (a->uses_heap) {
         long past = mem_slack_written();
         if (past >= 0)
-            return fail(err, "past-break", i, "the allocator wrote at heap+%#zx, %ld bytes past the "
+            return replay_fail(err, "past-break", i, "the allocator wrote at heap+%#zx, %ld bytes past the "
                         "break (the heap is %zu bytes): memory past the break is not the heap's until "
                         "mem_sbrk grants it", mem_heapsize() + (size_t)past, past, mem_heapsize());
     }
-    if (watched_byte_changed(r) && check_intact(r, i, r->watch, "during this operation", err))
+    if (watched_byte_changed(r) && replay_check_intact(r, i, r->watch, "during this operation", err))
         return -1;
     int (*check)(void) = a->check;
     int due = r->check_every <= 1 || i % r->check_every == r->check_every - 1 ||
@@ -324,8 +296,8 @@ static int check_after(struct replay *r, const struct allocator *a, long i, stru
         int rc = check();
         if (rc != 0) {
             if (heap_report_message()[0])
-                return fail(err, "checker", i, "my_check_heap: %s", heap_report_message());
-            return fail(err, "checker", i, "my_check_heap returned %d (it gave no reason: "
+                return replay_fail(err, "checker", i, "my_check_heap: %s", heap_report_message());
+            return replay_fail(err, "checker", i, "my_check_heap returned %d (it gave no reason: "
                         "call heap_report to say which invariant broke)", rc);
         }
     }
@@ -333,7 +305,7 @@ static int check_after(struct replay *r, const struct allocator *a, long i, stru
 }
 
 /* C8: pass 2 must return what pass 1 returned. */
-static int check_same(struct replay *r, int pass, long i, void *p, struct replay_error *err)
+int replay_check_same(struct replay *r, int pass, long i, void *p, struct replay_error *err)
 {
     int64_t off = p ? (int64_t)((char *)p - (char *)mem_heap_lo()) : -1;
     if (pass == 1) {
@@ -342,7 +314,7 @@ static int check_same(struct replay *r, int pass, long i, void *p, struct replay
     }
     if (off == r->first_pass[i])
         return 0;
-    return fail(err, "reset", i, "the second replay returned heap+%#llx where the first returned "
+    return replay_fail(err, "reset", i, "the second replay returned heap+%#llx where the first returned "
                 "heap+%#llx: my_init must reset all of the allocator's state, so that a replay "
                 "after it behaves exactly like the first", (long long)off, (long long)r->first_pass[i]);
 }
@@ -353,7 +325,7 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
     err->kind[0] = '\0';
     err->op = -1;
     if (begin(r, a, 0) != 0)
-        return fail(err, "init", -1, "my_init returned nonzero");
+        return replay_fail(err, "init", -1, "my_init returned nonzero");
     int recording = r->record && pass == 1;
     size_t stride = t->nops / SERIES_POINTS + 1;
     uint64_t live = 0;
@@ -365,10 +337,12 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
         uint32_t id = op->id;
         void *p;
         *r->progress = (long)i;
+        if ((long)i == r->break_at)
+            replay_break(r, a, (long)i);
         switch (op->kind) {
         case OP_ALLOC:
             p = a->alloc(op->size);
-            if (check_new(r, a, (long)i, a->uses_heap ? "my_alloc" : "malloc", id, op->size, p, err))
+            if (replay_check_new(r, a, (long)i, a->uses_heap ? "my_alloc" : "malloc", id, op->size, p, err))
                 return -1;
             r->ptrs[id] = p;
             r->sizes[id] = op->size;
@@ -379,7 +353,7 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
             break;
         case OP_FREE:
             p = r->ptrs[id];
-            if (p && check_intact(r, (long)i, id, "before it was freed", err))
+            if (p && replay_check_intact(r, (long)i, id, "before it was freed", err))
                 return -1;
             if (p)
                 livemap_remove(&r->live, id);
@@ -394,18 +368,18 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
             if (!old_p) {   /* a realloc of an id whose my_alloc(0) gave NULL */
                 p = a->alloc(op->size);
             } else {
-                if (check_intact(r, (long)i, id, "before it was reallocated", err))
+                if (replay_check_intact(r, (long)i, id, "before it was reallocated", err))
                     return -1;
                 livemap_remove(&r->live, id);
                 p = call_realloc(a, old_p, old, op->size);
             }
-            if (check_new(r, a, (long)i, a->uses_heap ? "my_realloc" : "realloc", id, op->size, p, err))
+            if (replay_check_new(r, a, (long)i, a->uses_heap ? "my_realloc" : "realloc", id, op->size, p, err))
                 return -1;
             size_t kept = old < op->size ? old : op->size;
             long bad = pattern_check(p, id, kept);
             if (bad >= 0) {
                 char w[64];
-                return fail(err, "realloc-data", (long)i, "realloc of id %u from %zu to %zu bytes "
+                return replay_fail(err, "realloc-data", (long)i, "realloc of id %u from %zu to %zu bytes "
                             "(%s) did not keep its contents: byte %ld should be 0x%02x, found 0x%02x",
                             id, old, (size_t)op->size, where(w, sizeof w, p), bad,
                             pattern_byte(id, (size_t)bad), ((uint8_t *)p)[bad]);
@@ -418,22 +392,24 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
             break;
         }
         }
-        if (a->uses_heap && check_same(r, pass, (long)i, r->ptrs[id], err))
+        if (a->uses_heap && replay_check_same(r, pass, (long)i, r->ptrs[id], err))
             return -1;
-        if (check_after(r, a, (long)i, err))
+        if (replay_check_after(r, a, (long)i, err))
             return -1;
         if (recording) {
             if (i % stride == stride - 1 || i == t->peak_op || i + 1 == t->nops)
-                record_point(r, i, live);
+                replay_record_point(r, i, live);
             if (i == t->peak_op)
-                record_map(r, a, 0, i);
+                replay_record_map(r, a, 0, i);
+            if (r->frames)
+                replay_record_map_into(r, a, &r->frames[i], i);
         }
     }
     for (size_t id = 0; id < t->nids; id++)
-        if (r->ptrs[id] && check_intact(r, (long)t->nops - 1, (uint32_t)id, "before the end of the trace", err))
+        if (r->ptrs[id] && replay_check_intact(r, (long)t->nops - 1, (uint32_t)id, "before the end of the trace", err))
             return -1;
     if (recording && t->nops)
-        record_map(r, a, 1, t->nops - 1);
+        replay_record_map(r, a, 1, t->nops - 1);
     end(r, a);
     return 0;
 }
@@ -445,7 +421,7 @@ void replay_find_corruptor(struct replay *r, const struct allocator *a, struct r
     r->record = 0;
     r->watch = err->id;
     r->watch_byte = err->byte;
-    int rc = replay_checked(r, a, 1, &found);
+    int rc = r->run ? r->run(r, a, 1, &found) : replay_checked(r, a, 1, &found);
     r->watch = LIVEMAP_NONE;
     r->record = record;
     if (rc == 0 || strcmp(found.kind, "corrupted") != 0 || found.id != err->id || found.op >= err->op)

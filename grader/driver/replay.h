@@ -1,9 +1,13 @@
 /*
  * replay.h -- replaying a trace against an allocator, with and without checks.
  *
- * Runs inside the sandboxed child (sandbox.h).  The checked replay verifies
- * every guarantee of include/my_alloc.h on every operation and stops at the
- * first broken one; the timed replay only calls the allocator.
+ * The same code runs in two places: in the checker (main.c), where the
+ * allocator is a host process reached through remote.c and the heap is the
+ * checker's view of the shared memfd (heap_view.c); and in the allocator
+ * host's debug and replay-only modes (host.c), where the allocator is linked
+ * in and the heap is memlib.c's.  The checked replay verifies every
+ * guarantee of include/my_alloc.h on every operation and stops at the first
+ * broken one; the timed replay only calls the allocator.
  */
 #ifndef SLABLAB_REPLAY_H
 #define SLABLAB_REPLAY_H
@@ -12,6 +16,7 @@
 #include <stdint.h>
 
 #include "livemap.h"
+#include "my_alloc.h"
 #include "trace.h"
 
 /* The allocator under test, as a table of calls (the student's, or libc's). */
@@ -23,7 +28,9 @@ struct allocator {
     void (*free)(void *);
     void *(*realloc)(void *, size_t); /* or NULL: the driver then allocs, copies, frees */
     int (*check)(void);               /* the heap checker, or NULL */
+    void (*walk)(heap_visit_fn *visit, void *ctx);   /* my_heap_walk, or NULL */
 };
+/* In the allocator host only (local_alloc.c): the linked-in allocator and libc. */
 extern const struct allocator student_allocator, libc_allocator;
 
 struct replay_error {
@@ -60,6 +67,11 @@ struct replay {
     struct series_point *series;
     size_t nseries;
     struct heap_map maps[2];      /* at the peak, at the end */
+    long break_at;                /* debug mode: call replay_break before this op, or -1 */
+    struct heap_map *frames;      /* pass 1: a heap map after every op, when not NULL */
+    int one_by_one;               /* batches of one op (checked.c) */
+    /* the checked replay replay_find_corruptor repeats (default replay_checked) */
+    int (*run)(struct replay *r, const struct allocator *a, int pass, struct replay_error *err);
 };
 
 int replay_init(struct replay *r, const struct trace *t, volatile long *progress);
@@ -73,6 +85,27 @@ int replay_checked(struct replay *r, const struct allocator *a, int pass, struct
  * only that block after every op, to name the op that overwrote it: err's
  * op and message are updated when it is found earlier. */
 void replay_find_corruptor(struct replay *r, const struct allocator *a, struct replay_error *err);
+
+/* The checks, one by one, for the checker's batched replay (checked.c);
+ * each returns 0, or -1 with *err filled in.  C1-C3, C7 for a new payload;
+ * C4 for a live one; C6 and C9 after an op; C8 against pass 1. */
+int replay_check_new(struct replay *r, const struct allocator *a, long i, const char *call,
+                     uint32_t id, size_t size, void *p, struct replay_error *err);
+int replay_check_intact(struct replay *r, long i, uint32_t id, const char *when, struct replay_error *err);
+int replay_check_after(struct replay *r, const struct allocator *a, long i, struct replay_error *err);
+int replay_check_same(struct replay *r, int pass, long i, void *p, struct replay_error *err);
+int replay_fail(struct replay_error *err, const char *kind, long op, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void replay_record_point(struct replay *r, size_t i, uint64_t payload);
+void replay_record_map(struct replay *r, const struct allocator *a, int which, size_t i);
+void replay_record_map_into(struct replay *r, const struct allocator *a, struct heap_map *m, size_t i);
+
+/* realloc through the table, or without one alloc + copy + free. */
+void *call_realloc(const struct allocator *a, void *p, size_t old, size_t size);
+
+/* Debug mode (--break-at N): called right before op N; a breakpoint on it
+ * stops a debugger there, with the heap checker's view already printed. */
+void replay_break(const struct replay *r, const struct allocator *a, long op);
 
 /* One unchecked replay; returns the seconds spent in the allocator's calls
  * (my_init and cleanup excluded), or a negative value if it returned NULL. */

@@ -1,6 +1,6 @@
 /*
- * result.h -- what the child reports about one trace (RECORD_RESULT), and
- * what the parent makes of it for the table and the JSON document.
+ * result.h -- what the checker learnt about one trace, for the table and the
+ * JSON document (output.c).
  */
 #ifndef SLABLAB_RESULT_H
 #define SLABLAB_RESULT_H
@@ -13,18 +13,7 @@
 
 #define MAX_SAMPLES 32
 
-/* Written by the child; a plain struct, since parent and child are one binary. */
-struct trace_result {
-    int correct;
-    struct replay_error err;
-    uint64_t heap_size;
-    double checked_seconds;      /* duration of the first checked replay */
-    int samples;
-    double rate[MAX_SAMPLES];    /* ops/s of the allocator, sample by sample */
-    double libc_rate[MAX_SAMPLES];
-};
-
-/* Everything the parent knows about one trace. */
+/* Everything the checker knows about one trace. */
 struct report {
     const char *path;
     struct trace trace;          /* empty when the file was malformed */
@@ -44,13 +33,19 @@ struct report {
     size_t nseries;
     struct heap_map maps[2];
     int nmaps;
+    struct heap_map *frames;     /* --frames: one per op, or NULL */
+    uint64_t image_hash;         /* the heap's bytes after the first checked replay */
+    char timing_note[240];       /* why throughput was not measured, or "" */
 };
 
 struct options {
     int check_heap, verbose, libc, json, timing, heapdump, lint, quiet;
     int samples;
     long check_every;        /* --check-every N: the heap checker after every N-th op */
+    long frames;             /* --frames N */
     double timeout_s;
+    const char *allocator;   /* the allocator host to check */
+    const char *libc_host;   /* libc's host, the throughput baseline */
 };
 
 /* output.c */

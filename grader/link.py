@@ -1,0 +1,105 @@
+"""Linking a submission's object into its allocator host (grader/driver/host.c).
+
+    python3 -m grader.link OBJECT -o ALLOCATOR [--host-lib build/libhost.a]
+
+Two steps, the same for the grader, `make` and the tests:
+  1. objcopy: only the contract's functions stay global (so a submission that
+     defines write() or clock_gettime() replaces nothing the host calls), and
+     every code section of the object is renamed `student_text`, so the
+     linker gathers the student's code in one range that the host's seal
+     knows (a system call made from there is a raw syscall instruction);
+  2. a static link with the host library, full RELRO and a non-executable
+     stack: the host needs no dynamic loader, so nothing is resolved or
+     loaded at run time, and its libc is the one in the executable.
+The grader then compares the executable's load-time entry points and
+writable segments with build/libc-host's (grader/static.py) before it is
+ever run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HOST_LIB = REPO_ROOT / "build" / "libhost.a"
+CONTRACT = ("my_init", "my_alloc", "my_free", "allocate_slab", "my_realloc", "my_check_heap",
+            "my_heap_walk")
+STUDENT_TEXT = "student_text"
+LINK_FLAGS = ["-static", "-Wl,-z,relro,-z,now", "-Wl,-z,noexecstack"]
+SHF_EXECINSTR = 0x4
+
+
+class LinkError(Exception):
+    """The object could not be made into an allocator host; the message says why."""
+
+
+def code_sections(obj: str) -> list[str]:
+    """Names of the executable sections of an ELF64 little-endian object."""
+    data = Path(obj).read_bytes()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise LinkError(f"{obj}: not an ELF64 little-endian object")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3A)
+    if shentsize != 64 or shoff + shnum * 64 > len(data) or shstrndx >= shnum:
+        raise LinkError(f"{obj}: malformed section table")
+    headers = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * 64) for i in range(shnum)]
+    str_off, str_size = headers[shstrndx][4], headers[shstrndx][5]
+    if str_off + str_size > len(data):
+        raise LinkError(f"{obj}: malformed section name table")
+    names = []
+    for h in headers:
+        if h[2] & SHF_EXECINSTR:
+            end = data.find(b"\0", str_off + h[0], str_off + str_size)
+            if end < 0:
+                raise LinkError(f"{obj}: a section name runs off its table")
+            names.append(data[str_off + h[0]:end].decode("latin-1"))
+    return names
+
+
+def link_allocator(obj: str, out: str, *, cc: str = "cc", contract=CONTRACT,
+                   host_lib: str | os.PathLike = HOST_LIB, timeout: float = 120) -> str:
+    """Make `out` from `obj`; return the tools' messages.  Raises LinkError."""
+    prepared = str(out) + ".o"
+    rename = []
+    for name in sorted(set(code_sections(obj))):
+        rename += ["--rename-section", f"{name}={STUDENT_TEXT}"]
+    keep = [f"--keep-global-symbol={name}" for name in contract]
+    messages = ""
+    for cmd in (["objcopy", *keep, *rename, obj, prepared],
+                [cc, *LINK_FLAGS, prepared, str(host_lib), "-o", str(out)]):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                               timeout=timeout, stdin=subprocess.DEVNULL,
+                               env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"})
+        except FileNotFoundError:
+            raise LinkError(f"{cmd[0]} not found") from None
+        except subprocess.TimeoutExpired:
+            raise LinkError(f"{cmd[0]} timed out after {timeout:g} s") from None
+        messages += p.stdout + p.stderr
+        if p.returncode != 0:
+            raise LinkError(messages.strip()[-2000:] or f"{cmd[0]} failed")
+    return messages
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m grader.link", description=__doc__.splitlines()[0])
+    ap.add_argument("object")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--host-lib", default=str(HOST_LIB))
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    a = ap.parse_args(argv)
+    try:
+        msg = link_allocator(a.object, a.output, cc=a.cc, host_lib=a.host_lib)
+    except LinkError as e:
+        print(f"link: {e}", file=sys.stderr)
+        return 1
+    sys.stderr.write(msg)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
