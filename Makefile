@@ -24,6 +24,7 @@ BUILD = build
 .PHONY: all clean grade test test-unit test-fuzz test-py bench
 .SECONDARY:   # keep intermediate objects (build/alloc/*.o): no needless rebuilds
 all: kit $(BUILD)/allocator $(BUILD)/allocator-starter $(BUILD)/allocator-solution
+$(BUILD)/driver-%: $(BUILD)/allocator-% ;
 
 # ---- the driver (grader/driver/protocol.h draws the boundary) -------------
 # build/driver      the checker: kit code only, never linked with a submission
@@ -60,8 +61,9 @@ $(BUILD)/alloc/%.o: %/my_alloc.c include/my_alloc.h include/memlib.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KIT_CFLAGS) -include my_alloc.h -c $< -o $@
 
+# build/driver-NAME: a script running build/driver on build/allocator-NAME
 $(BUILD)/allocator-%: $(BUILD)/alloc/%.o $(BUILD)/libhost.a grader/link.py
-	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@
+	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@ --driver-script $(BUILD)/driver-$*
 
 $(BUILD)/alloc/submission.o: $(SUBMISSION) include/my_alloc.h include/memlib.h
 	@mkdir -p $(dir $@)

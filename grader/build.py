@@ -19,11 +19,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import link
 from .config import REPO_ROOT, Config
 from .model import BuildResult, Diagnostic
 
 OUTPUT_CAP = 20000
-LIBDRIVER = REPO_ROOT / "build" / "libdriver.a"
+LIBDRIVER = REPO_ROOT / "build" / "libhost.a"      # the allocator host's library
+CHECKER = REPO_ROOT / "build" / "driver"            # the checker (no student code)
+LIBC_HOST = REPO_ROOT / "build" / "libc-host"       # libhost + no allocator: the baseline
 
 # "file:line:col: error: message" (gcc, clang); "fatal error" counts as error.
 _DIAG = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?:(?P<col>\d+):)? "
@@ -45,7 +48,8 @@ def env_c() -> dict:
 
 
 def ensure_driver_library(timeout: float = 300) -> Path:
-    """Bring build/libdriver.a up to date through make; return its path."""
+    """Bring the kit (build/driver, build/libhost.a, build/libc-host) up to
+    date through make; return the host library's path."""
     make = os.environ.get("MAKE", "make")
     if shutil.which(make) is None:
         if LIBDRIVER.exists():
@@ -53,12 +57,12 @@ def ensure_driver_library(timeout: float = 300) -> Path:
         raise DriverLibraryError(f"{make} not found and {LIBDRIVER} missing")
     try:
         p = subprocess.run([make, "-s", "--no-print-directory", "-C", str(REPO_ROOT),
-                            "build/libdriver.a"], capture_output=True, text=True,
+                            "kit"], capture_output=True, text=True,
                            timeout=timeout, env=os.environ.copy())
     except subprocess.TimeoutExpired:
-        raise DriverLibraryError("make build/libdriver.a timed out") from None
-    if p.returncode != 0 or not LIBDRIVER.exists():
-        raise DriverLibraryError("make build/libdriver.a failed:\n" + (p.stdout + p.stderr)[-4000:])
+        raise DriverLibraryError("make kit timed out") from None
+    if p.returncode != 0 or not (LIBDRIVER.exists() and CHECKER.exists() and LIBC_HOST.exists()):
+        raise DriverLibraryError("make kit failed:\n" + (p.stdout + p.stderr)[-4000:])
     return LIBDRIVER
 
 
@@ -117,7 +121,7 @@ def compile_submission(submission: Path, workdir: Path, cfg: Config,
         shown = str(source) if shown == str(submission) else os.path.join(shown, source.relative_to(submission))
     workdir.mkdir(parents=True, exist_ok=True)
     obj, exe = workdir / "my_alloc.o", workdir / "driver"
-    for stale in (obj, workdir / "my_alloc.contract.o", exe):
+    for stale in (obj, workdir / "allocator", workdir / "allocator.o", exe):
         stale.unlink(missing_ok=True)
     cc = cfg.compiler()
     include = REPO_ROOT / "include"
@@ -137,28 +141,25 @@ def compile_submission(submission: Path, workdir: Path, cfg: Config,
             result.reason = (text.strip().splitlines() or ["compiler failed"])[-1]
         return result
 
-    # Only the contract's functions stay global in what gets linked, so a
-    # submission that defines write() or clock_gettime() cannot replace the
-    # ones the driver calls.  The static checks still judge the original
-    # object and reject such a submission; this makes the trick inert even so.
-    linked = workdir / "my_alloc.contract.o"
-    keep = [f"--keep-global-symbol={name}" for name in cfg.contract]
-    ok, otext = _run(["objcopy", *keep, str(obj), str(linked)], cfg.build_timeout_s)
-    if not ok:
-        result.reason = f"objcopy could not prepare the object for linking: {otext.strip()[-300:]}"
-        result.diagnostics.append(Diagnostic("error", result.reason))
-        return result
-    link = [cc, str(linked), str(libdriver), "-o", str(exe)]
-    ok, ltext = _run(link, cfg.build_timeout_s)
-    result.output = (text + ltext)[-OUTPUT_CAP:]
-    if not ok or not exe.exists():
+    # The allocator host: the object with only the contract's functions
+    # global, statically linked with the host library (grader/link.py);
+    # `driver` is the checker run on it.
+    allocator, exe = workdir / "allocator", workdir / "driver"
+    try:
+        ltext = link.link_allocator(str(obj), str(allocator), cc=cc, contract=cfg.contract,
+                                    host_lib=libdriver, timeout=cfg.build_timeout_s)
+    except link.LinkError as e:
+        ltext = str(e)
+        result.output = (text + ltext)[-OUTPUT_CAP:]
         ldiags = parse_diagnostics(ltext, source, shown) or [Diagnostic("error", ltext.strip()[-500:])]
         result.diagnostics += ldiags
-        e = ldiags[0]
-        loc = f"{e.file}:{e.line}: " if e.line else ""
-        result.reason = f"link failed: {loc}{e.message}"
+        e0 = ldiags[0]
+        loc = f"{e0.file}:{e0.line}: " if e0.line else ""
+        result.reason = f"link failed: {loc}{e0.message}"
         return result
-    result.ok, result.driver = True, str(exe)
+    link.write_driver_script(exe, allocator, CHECKER)
+    result.output = (text + ltext)[-OUTPUT_CAP:]
+    result.ok, result.driver, result.allocator = True, str(exe), str(allocator)
     return result
 
 

@@ -1,6 +1,6 @@
 """Linking a submission's object into its allocator host (grader/driver/host.c).
 
-    python3 -m grader.link OBJECT -o ALLOCATOR [--host-lib build/libhost.a]
+    python3 -m grader.link OBJECT -o ALLOCATOR [--host-lib build/libhost.a] [--driver-script PATH]
 
 Two steps, the same for the grader, `make` and the tests:
   1. objcopy: only the contract's functions stay global (so a submission that
@@ -85,12 +85,24 @@ def link_allocator(obj: str, out: str, *, cc: str = "cc", contract=CONTRACT,
     return messages
 
 
+def write_driver_script(path: str | os.PathLike, allocator: str | os.PathLike,
+                        driver: str | os.PathLike = REPO_ROOT / "build" / "driver") -> None:
+    """`path` runs the checker on `allocator`: `path -f TRACE ...` is
+    `build/driver --allocator ALLOCATOR -f TRACE ...` (what the grader's
+    runner, the shrinker and the tests call "the driver" of a submission)."""
+    q = lambda p: "'" + str(Path(p).resolve()).replace("'", "'\\''") + "'"
+    Path(path).write_text(f"#!/bin/sh\n# the checker on one allocator (grader/link.py)\n"
+                          f"exec {q(driver)} --allocator {q(allocator)} \"$@\"\n")
+    os.chmod(path, 0o755)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m grader.link", description=__doc__.splitlines()[0])
     ap.add_argument("object")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--host-lib", default=str(HOST_LIB))
     ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    ap.add_argument("--driver-script", help="also write this script running build/driver on it")
     a = ap.parse_args(argv)
     try:
         msg = link_allocator(a.object, a.output, cc=a.cc, host_lib=a.host_lib)
@@ -98,6 +110,8 @@ def main(argv=None) -> int:
         print(f"link: {e}", file=sys.stderr)
         return 1
     sys.stderr.write(msg)
+    if a.driver_script:
+        write_driver_script(a.driver_script, a.output)
     return 0
 
 

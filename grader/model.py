@@ -40,7 +40,8 @@ class BuildResult:
     command: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     output: str = ""             # raw compiler/linker output (capped)
-    driver: str | None = None    # the linked driver executable when ok
+    driver: str | None = None    # the checker script for this submission when ok (grader/link.py)
+    allocator: str | None = None # the linked allocator host
     object_file: str | None = None
     reason: str = ""             # one line: why the build failed
 

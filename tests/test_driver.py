@@ -4,9 +4,13 @@ trace never stops the others."""
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from grader import link  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
@@ -27,8 +31,8 @@ ZERO = "a 0 16\na 1 0\nf 0\nf 1\n"
 
 @pytest.fixture(scope="session")
 def libdriver():
-    subprocess.run(["make", "-s", "build/libdriver.a"], cwd=ROOT, check=True)
-    return BUILD / "libdriver.a"
+    subprocess.run(["make", "-s", "kit"], cwd=ROOT, check=True)
+    return BUILD / "libhost.a"
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +47,8 @@ def driver_for(libdriver, tmp_path_factory):
             defines = [f"-D{wrong}" if wrong.startswith("WITHOUT") else f"-DWRONG_{wrong}"] if wrong else []
             subprocess.run(["cc", "-std=c11", "-O1", "-I", str(ROOT / "include"), *defines,
                             "-c", str(ROOT / "tests/driver/wrong_alloc.c"), "-o", str(obj)], check=True)
-            subprocess.run(["cc", str(obj), str(libdriver), "-o", str(exe)], check=True)
+            link.link_allocator(str(obj), str(out / f"allocator-{wrong}"), host_lib=libdriver)
+            link.write_driver_script(exe, out / f"allocator-{wrong}")
             built[wrong] = exe
         return built[wrong]
     return build
@@ -208,7 +213,8 @@ def test_allocator_output_is_captured(driver_for, traces, tmp_path):
         "void my_free(void *ptr)\n{", 'int printf(const char *, ...);\nvoid my_free(void *ptr)\n{\n    printf("free %p\\n", ptr);'))
     obj, exe = tmp_path / "chatty.o", tmp_path / "chatty"
     subprocess.run(["cc", "-std=c11", "-I", str(ROOT / "include"), "-c", str(src), "-o", str(obj)], check=True)
-    subprocess.run(["cc", str(obj), str(BUILD / "libdriver.a"), "-o", str(exe)], check=True)
+    link.link_allocator(str(obj), str(tmp_path / "chatty-allocator"), host_lib=BUILD / "libhost.a")
+    link.write_driver_script(exe, tmp_path / "chatty-allocator")
     status, doc = run(exe, "-f", traces("t.rep", BASIC))
     assert status == 0
     assert doc["traces"][0]["output"].count("free 0x") == 4  # two frees, two replays

@@ -41,16 +41,17 @@ EXPECTED = {
     "sleep": ("syscall", forbidden("clock_nanosleep")),
     "raw-syscall": ("syscall", forbidden("mmap", raw=True)),
     "forge-result": ("syscall", forbidden("write")),          # fd 3 is not the result channel
-    "scribble-driver": ("null", re.compile(re.escape(
-        "my_alloc(12345) for id 1 returned NULL, but the heap is only 0 bytes (mem_sbrk can "
-        "grant up to 2147483648)"))),
-    "hog-50gb": ("null", re.compile(re.escape(
-        "my_alloc(12345) for id 1 returned NULL, but the heap is only 16 bytes (mem_sbrk can "
-        "grant up to 2147483648)"))),
-    "forge-write": ("tamper", re.compile(re.escape(
-        "the replay process reported a heap size that cannot hold the trace's peak payload: the "
-        "allocator wrote over the driver's memory or its result channel"))),
+    # Zeroing its own process's data wrecks only the allocator host (libc's
+    # state among it); the checker, another process, is untouched.
+    "scribble-driver": ("signal", re.compile(re.escape(
+        "SIGSEGV at address 0: a NULL pointer dereference, " + TRIGGER_OP))),
+    # libc's malloc has no arena in the sealed host and may not get memory.
+    "hog-50gb": ("syscall", forbidden("mmap")),
 }
+# Tricks that can no longer do anything at all: the trace is simply graded.
+# forge-write replaces write() to forge result records, but results are
+# computed by the checker, not sent by the allocator's process.
+HARMLESS = {"forge-write"}
 # Cheats the driver alone cannot see (they are the driver, once linked in): the
 # static checks reject them.  member: the symbol named in the violation.
 INTERPOSERS = {"own-clock": "clock_gettime", "forge-write": "write"}
@@ -59,13 +60,20 @@ NORMAL = ["short-03-reuse", "short-05-coalesce"]
 
 @pytest.fixture(scope="module")
 def drivers(tmp_path_factory):
-    names = [f"hostile-{n}" for n in set(EXPECTED) | set(INTERPOSERS)]
+    names = [f"hostile-{n}" for n in set(EXPECTED) | set(INTERPOSERS) | HARMLESS]
     return harness.build_all(names, tmp_path_factory.mktemp("hostile"))
 
 
 def test_every_hostile_member_is_tested():
     members = {p.parent.name for p in harness.CORPUS.glob("hostile-*/my_alloc.c")}
-    assert members == {f"hostile-{n}" for n in set(EXPECTED) | set(INTERPOSERS)}
+    assert members == {f"hostile-{n}" for n in set(EXPECTED) | set(INTERPOSERS) | HARMLESS}
+
+
+@pytest.mark.parametrize("name", sorted(HARMLESS))
+def test_harmless_tricks_change_nothing(drivers, name):
+    doc, proc = harness.run(drivers[f"hostile-{name}"], [NORMAL[0], "trigger", NORMAL[1]], timeout_s=5)
+    assert proc.returncode == 0, proc.stdout
+    assert [t["correct"] for t in doc["traces"]] == [True, True, True]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -112,7 +120,7 @@ def test_timing_replays_run_sealed(drivers):
     """The libc timing replays (glibc malloc: brk, mmap, mremap, munmap) and
     printf debugging all work inside the seal: a bump allocator times fine."""
     doc, proc = harness.run(drivers["hostile-sleep"], ["short-08-big", "synth-large"],
-                            "--samples", "2", timing=True)
+                            "--samples", "2", timing=True, timeout_s=20)
     for t in doc["traces"]:
         assert proc.returncode == 0 and t["correct"] is True
         assert t["samples"] >= 1 and t["ratio"] > 0 and t["libc_ops_per_sec"] > 0

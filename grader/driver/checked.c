@@ -197,6 +197,8 @@ int checked_replay(struct replay *r, const struct allocator *a, int pass, struct
                 remote_protocol_error(h, "a batch stopped for a payload that is intact");
             return -1;
         }
+        if (done < n)   /* only after a NULL or outside answer, which check_op refused */
+            remote_protocol_error(h, "a batch cut short without a reason");
         if (done == 0)
             continue;
         if (past_break(h, last - 1, err) || replay_check_after(r, a, (long)last - 1, err))

@@ -138,15 +138,24 @@ static void visit_into_control(void *unused, const struct heap_block *b)
                                                    offset_of(b->payload), (int64_t)b->slab_class };
 }
 
+/* May the loop write a payload's pattern at p?  In a checked batch only
+ * inside the heap: a pointer elsewhere goes back to the checker, whose
+ * verdict ("outside-heap") is the allocator's fault, not a crash of ours.
+ * A timed replay (guard 0) trusts the pointers its checked replay had. */
+static int writable(int guard, const void *p, size_t size)
+{
+    return p && (!guard || mem_contains(p, size));
+}
+
 /* One op of a replay, checked or timed: the allocator's call, then the
  * payload's pattern (pattern.h), exactly as the checker's own replay would. */
-static void *do_op(const struct allocator *a, const struct op *op, void **slot)
+static void *do_op(const struct allocator *a, const struct op *op, void **slot, int guard)
 {
     void *p;
     switch (op->kind) {
     case OP_ALLOC:
         p = a->alloc(op->size);
-        if (p)
+        if (writable(guard, p, op->size))
             pattern_fill(p, op->id, 0, op->size);
         break;
     case OP_FREE:
@@ -156,7 +165,7 @@ static void *do_op(const struct allocator *a, const struct op *op, void **slot)
     default: {   /* OP_REALLOC */
         size_t old = *slot ? op->old_size : 0;
         p = *slot ? call_realloc(a, *slot, old, op->size) : a->alloc(op->size);
-        if (p)
+        if (writable(guard, p, op->size))
             pattern_fill(p, op->id, old < op->size ? old : op->size, op->size);
         break;
     }
@@ -171,38 +180,49 @@ static long timed_replay(const struct allocator *a, const struct op *ops, uint32
 {
     long failed = 0;
     for (uint32_t i = 0; i < nops; i++) {
-        void *p = do_op(a, &ops[i], &ptrs[ops[i].id]);
+        void *p = do_op(a, &ops[i], &ptrs[ops[i].id], 0);
         failed += !p && ops[i].kind != OP_FREE && (ops[i].size || ops[i].kind == OP_REALLOC);
         answers[i] = a->uses_heap ? offset_of(p) : 0;
     }
     return failed;
 }
 
-/* A checked batch: the same ops, stopping before a free or realloc whose
- * payload lost its pattern (the checker looks at it then).  sizes[id] is
+/* A checked batch: the same ops, stopping after a NULL or outside answer, and
+ * before a free or realloc whose payload lost its pattern (the checker
+ * looks at it then).  sizes[id] is
  * the id's live size, which a free's op does not carry. */
-static void serve_batch(const struct allocator *a, uint32_t n, int64_t first, void **ptrs, size_t *sizes)
+static void serve_batch(const struct allocator *a, uint32_t n, int64_t first, void **ptrs, size_t *sizes,
+                        uint32_t *born)
 {
+    static uint32_t batch_serial;
     uint32_t k = 0;
     int stopped = 0;
+    batch_serial++;
     for (; k < n && k < BATCH_MAX; k++) {
         const struct op op = ctl->batch[k];
         if (op.id >= ctl->nids)
             _exit(3);
         void **slot = &ptrs[op.id];
         ctl->op_index = first + k;
-        if (op.kind != OP_ALLOC && *slot && pattern_check(*slot, op.id, sizes[op.id]) >= 0) {
+        /* the checker verified the blocks older than this batch; these are ours */
+        if (op.kind != OP_ALLOC && *slot && born[op.id] == batch_serial &&
+            pattern_check(*slot, op.id, sizes[op.id]) >= 0) {
             stopped = 1;
             break;
         }
-        void *p = do_op(a, &op, slot);
+        void *p = do_op(a, &op, slot, a->uses_heap);
         sizes[op.id] = p ? op.size : 0;
+        born[op.id] = batch_serial;
         ctl->batch_answer[k] = offset_of(p);
+        if (op.kind != OP_FREE && (op.size || op.kind == OP_REALLOC) && !writable(1, p, op.size)) {
+            k++;   /* NULL, or outside the heap: the checker will refuse it; end here */
+            break;
+        }
     }
     post(UP_DONE, k, stopped);
 }
 
-static void serve_checked(const struct allocator *a, void **ptrs, size_t *sizes)
+static void serve_checked(const struct allocator *a, void **ptrs, size_t *sizes, uint32_t *born)
 {
     for (;;) {
         await_down();
@@ -216,7 +236,7 @@ static void serve_checked(const struct allocator *a, void **ptrs, size_t *sizes)
             post(UP_DONE, a->init(), 0);
             break;
         case DOWN_BATCH:
-            serve_batch(a, (uint32_t)m.arg, m.arg2, ptrs, sizes);
+            serve_batch(a, (uint32_t)m.arg, m.arg2, ptrs, sizes, born);
             break;
         case DOWN_CHECK: {
             if (!a->check)
@@ -301,6 +321,8 @@ static int sealed_host_main(void)
                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, NULL);
     size_t *sizes = map_or_die(((size_t)nids + 1) * sizeof *sizes, PROT_READ | PROT_WRITE,
                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, NULL);
+    uint32_t *born = map_or_die(((size_t)nids + 1) * sizeof *born, PROT_READ | PROT_WRITE,
+                                MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, NULL);
     if (mode != MODE_CHECKED) {
         ops = nops ? map_or_die((size_t)nops * sizeof *ops, PROT_READ, MAP_SHARED, HOST_FD_OPS, NULL) : NULL;
         if (mode == MODE_TIMED)   /* the heap warm, as libc's is after its warm-up */
@@ -328,7 +350,7 @@ static int sealed_host_main(void)
         run_timed(a, ops, ptrs, answers);
     uint32_t has = (a->realloc ? HAS_REALLOC : 0) | (a->check ? HAS_CHECK : 0) | (a->walk ? HAS_WALK : 0);
     post(UP_READY, has, 0);
-    serve_checked(a, ptrs, sizes);
+    serve_checked(a, ptrs, sizes, born);
     return 0;
 }
 

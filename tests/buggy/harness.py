@@ -1,28 +1,31 @@
 """Building and running corpus allocators for the tests (test_buggy*, test_sandbox*).
 
 An allocator is built exactly as the grader builds a submission (grader/build.py):
-compiled with the kit's flags and `-include my_alloc.h`, then linked with
-build/libdriver.a.  Builds go to a temporary directory, several at a time.
+compiled with the kit's flags and `-include my_alloc.h`, then linked into its
+allocator host (grader/link.py), with a `driver` script that runs the checker
+on it.  Builds go to a temporary directory, several at a time.
 """
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO / "tests" / "buggy"
 TRACES = CORPUS / "traces"
-LIBDRIVER = REPO / "build" / "libdriver.a"
+sys.path.insert(0, str(REPO))
+from grader import link  # noqa: E402
 CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-O2", "-g"]
 
 
 def ensure_libdriver() -> Path:
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "build/libdriver.a"],
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
                    check=True, capture_output=True, timeout=300)
-    return LIBDRIVER
+    return link.HOST_LIB
 
 
 def build(source: Path, workdir: Path) -> Path:
@@ -30,12 +33,13 @@ def build(source: Path, workdir: Path) -> Path:
     workdir.mkdir(parents=True, exist_ok=True)
     obj, exe = workdir / "my_alloc.o", workdir / "driver"
     cc = os.environ.get("CC", "cc")
-    for cmd in ([cc, *CFLAGS, f"-I{REPO / 'include'}", "-include", "my_alloc.h", "-c", str(source),
-                 "-o", str(obj)],
-                [cc, str(obj), str(LIBDRIVER), "-o", str(exe)]):
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-        if p.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    cmd = [cc, *CFLAGS, f"-I{REPO / 'include'}", "-include", "my_alloc.h", "-c", str(source),
+           "-o", str(obj)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{p.stderr}")
+    link.link_allocator(str(obj), str(workdir / "allocator"), cc=cc)
+    link.write_driver_script(exe, workdir / "allocator")
     return exe
 
 
