@@ -95,18 +95,6 @@ static void *libc_alloc(size_t size) { return size ? malloc(size) : NULL; }
 static int libc_init(void) { return 0; }
 static const struct allocator libc_local = { "libc", 0, libc_init, libc_alloc, free, realloc, NULL, NULL };
 
-/* A write past the break is seen per batch: replay once more one op at a
- * time to name the op that made it (the allocator is deterministic, C8). */
-static void find_past_break(struct replay *r, const struct allocator *a, struct replay_error *err)
-{
-    struct replay_error found;
-    r->one_by_one = 1;
-    int rc = r->run(r, a, 1, &found);
-    r->one_by_one = 0;
-    if (rc != 0 && strcmp(found.kind, "past-break") == 0 && found.op <= err->op)
-        *err = found;
-}
-
 /* Pass 1, the corruptor search, pass 2: the verdict of the checked replays. */
 static int checked_passes(struct report *rep, struct replay *r, const struct allocator *a,
                           struct replay_error *err)
@@ -120,8 +108,6 @@ static int checked_passes(struct report *rep, struct replay *r, const struct all
     int first = replay(r, a, 1, err);
     if (first != 0 && strcmp(err->kind, "corrupted") == 0)
         replay_find_corruptor(r, a, err);
-    if (first != 0 && strcmp(err->kind, "past-break") == 0)
-        find_past_break(r, a, err);
     if (first != 0)
         return -1;
     double checked = mono_now() - t0;
@@ -293,7 +279,9 @@ static void take_output(struct report *rep, struct host *h)
     h->output = NULL;
 }
 
-static void checked_remote(struct report *rep, struct replay *r, const struct options *o)
+/* One host, pass 1 and pass 2 (and the corruptor search): rep gets the
+ * verdict, and the host's output when keep_output. */
+static void checked_session(struct report *rep, struct replay *r, const struct options *o, int keep_output)
 {
     struct host h;
     jmp_buf abort_point;
@@ -307,7 +295,7 @@ static void checked_remote(struct report *rep, struct replay *r, const struct op
         host_free(&h);
         return;
     }
-    h.keep_output = 1;
+    h.keep_output = keep_output;
     h.abort = &abort_point;
     remote_use(&h);
     if (setjmp(abort_point) == 0) {
@@ -325,8 +313,50 @@ static void checked_remote(struct report *rep, struct replay *r, const struct op
         host_stop(&h);
         diagnose_host(rep, &h, o);
     }
-    take_output(rep, &h);
+    rep->failed_pass = rep->correct ? 0 : current_pass;
+    if (keep_output)
+        take_output(rep, &h);
     host_free(&h);
+}
+
+/* Failures a batch can show later than the op that caused them: the host
+ * ran on after an answer the checker then refused (an overlap, say) and
+ * crashed, or wrote past the break and grew over it. */
+static int refinable(const char *kind)
+{
+    static const char *const kinds[] = { "signal", "exit", "syscall", "past-break", "corrupted",
+                                         "realloc-data", "checker", "limit" };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        if (strcmp(kind, kinds[k]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The checked replays, batched; a failure is replayed again one op at a
+ * time (the allocator is deterministic, C8), and the earlier of the two
+ * verdicts stands: each is the first broken check of its own replay. */
+static void checked_remote(struct report *rep, struct replay *r, const struct options *o)
+{
+    checked_session(rep, r, o, 1);
+    if (rep->correct || !refinable(rep->kind))
+        return;
+    struct report again = *rep;
+    again.output = NULL;
+    again.correct = 0;
+    r->one_by_one = 1;
+    checked_session(&again, r, o, 0);
+    r->one_by_one = 0;
+    int earlier = !again.correct && strcmp(again.kind, "timeout") != 0 &&
+                  strcmp(again.kind, "internal") != 0 &&
+                  (again.failed_pass < rep->failed_pass ||
+                   (again.failed_pass == rep->failed_pass && again.op <= rep->op));
+    if (earlier) {
+        memcpy(rep->kind, again.kind, sizeof rep->kind);
+        memcpy(rep->message, again.message, sizeof rep->message);
+        rep->op = again.op;
+        rep->line = again.line;
+        rep->failed_pass = again.failed_pass;
+    }
 }
 
 /* ---- timed replays: fresh hosts, verified against the checked replay --------------- */
@@ -498,6 +528,8 @@ static void run_trace(struct report *rep, const struct options *o)
         rep->nmaps = 2;
         rep->frames = r.frames;
         r.frames = NULL;
+        if (rep->frames && (rep->frame_offsets = malloc((rep->trace.nops + 1) * sizeof *rep->frame_offsets)))
+            memcpy(rep->frame_offsets, r.first_pass, rep->trace.nops * sizeof *rep->frame_offsets);
     }
     replay_destroy(&r);
 }
@@ -701,6 +733,7 @@ int main(int argc, char **argv)
             for (size_t f = 0; f < reps[i].trace.nops; f++)
                 free(reps[i].frames[f].blocks);
         free(reps[i].frames);
+        free(reps[i].frame_offsets);
         free(paths[i]);
     }
     free(reps);

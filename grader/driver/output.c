@@ -32,6 +32,23 @@ static const char *base_name(const char *path)
 
 /* ---- the table ------------------------------------------------------------------- */
 
+/* The allocator's bytes for a terminal: printable ASCII as is, the rest as
+ * \n, \t or \xNN, so that no escape sequence or control byte gets through. */
+static void print_escaped(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c < 0x20 || c >= 0x7f || c == '\\')
+            printf("\\x%02x", c);
+        else
+            putchar(c);
+    }
+}
+
 static void percent(char *b, size_t n, double v)
 {
     if (v < 0)
@@ -92,10 +109,15 @@ void print_table(const struct report *reps, size_t n, const struct options *o)
             printf("FAIL %s: %s\n", base_name(r->path), r->message);
         else
             printf("FAIL %s: %s%s [%s]\n", base_name(r->path), op, r->message, r->kind);
-        if (r->output_len)
-            printf("     the allocator printed: %.*s%s\n", (int)(r->output_len > 400 ? 400 : r->output_len),
-                   r->output, r->output_len > 400 ? " ..." : "");
+        if (r->output_len) {
+            printf("     the allocator printed: ");
+            print_escaped(r->output, r->output_len > 400 ? 400 : r->output_len);
+            printf("%s\n", r->output_len > 400 ? " ..." : "");
+        }
     }
+    for (size_t i = 0; i < n; i++)
+        if (reps[i].timing_note[0])
+            printf("NOTE %s: %s\n", base_name(reps[i].path), reps[i].timing_note);
     if (o->verbose)
         for (size_t i = 0; i < n; i++)
             if (reps[i].correct)
@@ -144,6 +166,45 @@ static void json_rates(const char *key, const double v[3], int known)
     json_number(v[2], known);
 }
 
+static void json_blocks(const struct heap_map *hm)
+{
+    printf("[");
+    for (size_t i = 0; i < hm->n; i++) {
+        const struct map_block *b = &hm->blocks[i];
+        printf("%s[%lld,%lld,%lld,%lld,%lld]", i ? "," : "", (long long)b->offset,
+               (long long)b->size, (long long)b->payload, (long long)b->requested,
+               (long long)b->slab_class);
+    }
+    printf("]");
+}
+
+/* --frames: the heap after every op of the first checked replay. */
+static void json_frames(const struct report *r)
+{
+    const struct trace *t = &r->trace;
+    uint64_t *sizes = calloc(t->nids ? t->nids : 1, sizeof *sizes), live = 0;
+    if (!sizes)
+        return;
+    printf(",\n     \"frames\": [");
+    for (size_t i = 0; i < t->nops; i++) {
+        const struct op *op = &t->ops[i];
+        const struct heap_map *hm = &r->frames[i];
+        live -= sizes[op->id];
+        sizes[op->id] = op->kind == OP_FREE ? 0 : op->size;
+        live += sizes[op->id];
+        printf("%s\n      {\"op\": %zu, \"line\": %u, \"kind\": \"%s\", \"id\": %u, \"size\": %u, "
+               "\"offset\": ", i ? "," : "", i, t->lines[i],
+               op->kind == OP_ALLOC ? "alloc" : op->kind == OP_FREE ? "free" : "realloc", op->id, op->size);
+        r->frame_offsets[i] >= 0 ? printf("%lld", (long long)r->frame_offsets[i]) : printf("null");
+        printf(", \"heap_size\": %llu, \"live_payload\": %llu, \"walk\": %s, \"blocks\": ",
+               (unsigned long long)hm->heap_size, (unsigned long long)live, hm->walk ? "true" : "false");
+        json_blocks(hm);
+        printf("}");
+    }
+    printf("]");
+    free(sizes);
+}
+
 static void json_heapdump(const struct report *r)
 {
     printf(",\n     \"peak_op\": %zu, \"series\": {\"op\": [", r->trace.peak_op);
@@ -158,16 +219,11 @@ static void json_heapdump(const struct report *r)
     printf("]},\n     \"heapmaps\": [");
     for (int m = 0; m < r->nmaps; m++) {
         const struct heap_map *hm = &r->maps[m];
-        printf("%s{\"when\": \"%s\", \"op\": %u, \"heap_size\": %llu, \"walk\": %s, \"blocks\": [",
+        printf("%s{\"when\": \"%s\", \"op\": %u, \"heap_size\": %llu, \"walk\": %s, \"blocks\": ",
                m ? ", " : "", m == 0 ? "peak" : "end", hm->op, (unsigned long long)hm->heap_size,
                hm->walk ? "true" : "false");
-        for (size_t i = 0; i < hm->n; i++) {
-            const struct map_block *b = &hm->blocks[i];
-            printf("%s[%lld,%lld,%lld,%lld,%lld]", i ? "," : "", (long long)b->offset,
-                   (long long)b->size, (long long)b->payload, (long long)b->requested,
-                   (long long)b->slab_class);
-        }
-        printf("]}");
+        json_blocks(hm);
+        printf("}");
     }
     printf("]");
 }
@@ -220,9 +276,12 @@ void print_json(const struct report *reps, size_t n, const struct options *o)
         json_number(r->checked_rate, r->correct && r->checked_rate > 0);
         printf(",\n   \"output\": ");
         json_string(r->output ? r->output : "", r->output_len);
-        printf(", \"output_truncated\": %s", r->output_truncated ? "true" : "false");
+        printf(", \"output_truncated\": %s, \"timing_note\": ", r->output_truncated ? "true" : "false");
+        r->timing_note[0] ? json_cstring(r->timing_note) : (void)printf("null");
         if (o->heapdump && r->correct)
             json_heapdump(r);
+        if (r->frames && r->frame_offsets && r->correct)
+            json_frames(r);
         printf("}%s\n", i + 1 < n ? "," : "");
         total_ops += r->trace.nops;
         if (r->correct) {

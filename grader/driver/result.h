@@ -34,8 +34,10 @@ struct report {
     struct heap_map maps[2];
     int nmaps;
     struct heap_map *frames;     /* --frames: one per op, or NULL */
+    int64_t *frame_offsets;      /* --frames: each op's payload offset after it, -1: none */
     uint64_t image_hash;         /* the heap's bytes after the first checked replay */
     char timing_note[240];       /* why throughput was not measured, or "" */
+    int failed_pass;             /* the checked replay (1, 2) that failed, or 0 */
 };
 
 struct options {
