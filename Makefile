@@ -41,7 +41,10 @@ HOST_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
 DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
 
 .PHONY: kit
-kit: $(BUILD)/driver $(BUILD)/libhost.a $(BUILD)/libc-host
+kit: $(BUILD)/driver $(BUILD)/libhost.a $(BUILD)/host_malloc.o $(BUILD)/libc-host
+
+$(BUILD)/host_malloc.o: $(BUILD)/obj/host_malloc.o
+	cp $< $@
 
 $(BUILD)/obj/%.o: grader/driver/%.c $(DRIVER_HDRS)
 	@mkdir -p $(dir $@)
@@ -62,14 +65,14 @@ $(BUILD)/alloc/%.o: %/my_alloc.c include/my_alloc.h include/memlib.h
 	$(CC) $(KIT_CFLAGS) -include my_alloc.h -c $< -o $@
 
 # build/driver-NAME: a script running build/driver on build/allocator-NAME
-$(BUILD)/allocator-%: $(BUILD)/alloc/%.o $(BUILD)/libhost.a grader/link.py
+$(BUILD)/allocator-%: $(BUILD)/alloc/%.o $(BUILD)/libhost.a $(BUILD)/host_malloc.o grader/link.py
 	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@ --driver-script $(BUILD)/driver-$*
 
 $(BUILD)/alloc/submission.o: $(SUBMISSION) include/my_alloc.h include/memlib.h
 	@mkdir -p $(dir $@)
 	$(CC) $(KIT_CFLAGS) -include my_alloc.h -c $< -o $@
 
-$(BUILD)/allocator: $(BUILD)/alloc/submission.o $(BUILD)/libhost.a grader/link.py FORCE
+$(BUILD)/allocator: $(BUILD)/alloc/submission.o $(BUILD)/libhost.a $(BUILD)/host_malloc.o grader/link.py FORCE
 	CC="$(CC)" $(PYTHON) -m grader.link $< -o $@
 .PHONY: FORCE
 FORCE:

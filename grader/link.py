@@ -10,7 +10,9 @@ Two steps, the same for the grader, `make` and the tests:
      knows (a system call made from there is a raw syscall instruction);
   2. a static link with the host library, full RELRO and a non-executable
      stack: the host needs no dynamic loader, so nothing is resolved or
-     loaded at run time, and its libc is the one in the executable.
+     loaded at run time, and its libc is the one in the executable -- less
+     glibc's malloc, replaced by build/host_malloc.o, which the seal turns
+     off (grader/driver/host_malloc.c).
 The grader then compares the executable's load-time entry points and
 writable segments with build/libc-host's (grader/static.py) before it is
 ever run.
@@ -26,6 +28,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOST_LIB = REPO_ROOT / "build" / "libhost.a"
+HOST_MALLOC = REPO_ROOT / "build" / "host_malloc.o"   # replaces glibc's malloc (host_malloc.c)
 CONTRACT = ("my_init", "my_alloc", "my_free", "allocate_slab", "my_realloc", "my_check_heap",
             "my_heap_walk")
 STUDENT_TEXT = "student_text"
@@ -70,7 +73,8 @@ def link_allocator(obj: str, out: str, *, cc: str = "cc", contract=CONTRACT,
     keep = [f"--keep-global-symbol={name}" for name in contract]
     messages = ""
     for cmd in (["objcopy", *keep, *rename, obj, prepared],
-                [cc, *LINK_FLAGS, prepared, str(host_lib), "-o", str(out)]):
+                [cc, *LINK_FLAGS, prepared, str(Path(host_lib).with_name("host_malloc.o")),
+                 str(host_lib), "-o", str(out)]):
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
                                timeout=timeout, stdin=subprocess.DEVNULL,

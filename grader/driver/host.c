@@ -24,8 +24,8 @@
  * Invariants of the sealed host:
  *   H1  No student function runs before seal_install() succeeded (the grader
  *       refuses executables with load-time code: grader/static.py).
- *   H2  Nothing here calls malloc before the seal, so libc's allocator has no
- *       arena to serve from, and after it, no system call to get one.
+ *   H2  A submission's host has no malloc after the seal: its only malloc is
+ *       host_malloc.c's, which the seal switches off (glibc's is not linked).
  *   H3  Every message it posts answers the checker's last one; it never
  *       reads a request before posting the previous answer.
  */
@@ -48,6 +48,9 @@
 #include "result.h"
 #include "seal.h"
 #include "trace.h"
+
+/* host_malloc.c, in a submission's host only (libc-host keeps glibc's). */
+void host_malloc_seal(void) __attribute__((weak));
 
 static struct control *ctl;
 static uint32_t down_seen, up_sent;
@@ -341,6 +344,8 @@ static int sealed_host_main(void)
     note_stack();
     catch_fatal_signals();
     ctl->syscall_nr = -1;   /* SIGSYS with no number: the handler did not run */
+    if (host_malloc_seal)   /* a submission's host: no malloc from here on (H2) */
+        host_malloc_seal();
     if (seal_install(mode == MODE_TIMED_LIBC) != 0) {
         fprintf(stderr, "allocator host: could not install the seal: %s\n", strerror(errno));
         _exit(5);
