@@ -123,7 +123,7 @@ def _problems(r: GradeResult) -> str:
     for d in r.build.diagnostics:
         if d.severity in ("error", "warning"):
             loc = f"{d.file}:{d.line}: " if d.file and d.line else ""
-            items.append(f"<li>{escape(loc)}<b>{d.severity}</b>: {escape(d.message)}</li>")
+            items.append(f"<li>{escape(loc)}<b>{escape(d.severity)}</b>: {escape(d.message)}</li>")
     if r.static.error:
         items.append(f"<li>static checks could not run: {escape(r.static.error)}</li>")
     for v in r.static.violations:
