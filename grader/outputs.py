@@ -73,7 +73,7 @@ def dumps(obj: Any, **kw) -> str:
 
 # ----------------------------------------------------------- student view --
 
-HIDDEN_MESSAGE = "hidden trace: no detail before release"
+HIDDEN_MESSAGE = "no detail before release"
 
 
 def hidden_label(k: int) -> str:

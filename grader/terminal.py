@@ -121,7 +121,7 @@ def render(r: GradeResult, c=lambda code, text: text, verbose: bool = False, sta
         w(f"  (utilization {r.util_points:g}/{r.util_max:g}, throughput {r.speed_points:g}/{r.speed_max:g}"
           + (f", penalties -{r.penalty:g}" if r.penalty else "") + ")")
     w(f"\n{S.line(r.verdict)}\n")
-    return "".join(out)
+    return S.guard_lines("".join(out))
 
 
 def _indent(text: str, pad: str) -> str:
