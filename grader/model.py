@@ -141,8 +141,8 @@ class TraceResult:
     )
 
     @classmethod
-    def from_driver(cls, d: dict, hidden: bool = False,
-                    expected_ops: int | None = None) -> "TraceResult":
+    def from_driver(cls, d: dict, hidden: bool = False, expected_ops: int | None = None,
+                    expected_name: str | None = None) -> "TraceResult":
         """One entry of the driver's --json "traces" list, validated: an entry
         that is not a well-formed, plausible measurement becomes a failed
         trace of kind "tamper" (see validate_driver_trace)."""
@@ -150,6 +150,8 @@ class TraceResult:
             return cls(name="?", hidden=hidden, correct=False,
                        error=tamper_error(f"trace entry is a {type(d).__name__}, not an object"))
         problem = validate_driver_trace(d, expected_ops)
+        if not problem and expected_name is not None and d.get("name") != expected_name:
+            problem = f"it names trace {_show(d.get('name'))}, not {expected_name}"
         name = d.get("name") if isinstance(d.get("name"), str) else ""
         path = d.get("path") if isinstance(d.get("path"), str) else ""
         output = d.get("output") if isinstance(d.get("output"), str) else ""

@@ -139,7 +139,8 @@ def run_driver(driver: str, traces: list[TraceSpec], *, timeout_s: float, sample
 
 
 def _trace(d: dict, spec: TraceSpec) -> TraceResult:
-    t = TraceResult.from_driver(d, hidden=spec.hidden, expected_ops=count_requests(spec.path))
+    t = TraceResult.from_driver(d, hidden=spec.hidden, expected_ops=count_requests(spec.path),
+                                expected_name=spec.name)
     if not t.name:
         t.name = spec.name
     if not t.path:

@@ -165,6 +165,11 @@ def test_the_runner_turns_a_bare_nan_from_the_driver_into_tamper(tmp_path):
                     f"sys.stdout.write({json.dumps({'traces': [dict(entry, ops=3)]})!r})\n")
     run = runner.run_driver(str(fake), [runner.TraceSpec(trace)], timeout_s=5, samples=1, timing=True)
     assert "ops = 3 but the trace has 2 requests" in run.traces[0].error["message"]
+    # and it must be about the trace that was asked for
+    fake.write_text(f"#!{sys.executable}\nimport sys\n"
+                    f"sys.stdout.write({json.dumps({'traces': [dict(entry, name='other.rep')]})!r})\n")
+    run = runner.run_driver(str(fake), [runner.TraceSpec(trace)], timeout_s=5, samples=1, timing=True)
+    assert "it names trace 'other.rep', not t.rep" in run.traces[0].error["message"]
 
 
 def test_rescore_of_a_nan_document_writes_strict_json_everywhere(tmp_path):
@@ -556,3 +561,66 @@ def test_hidden_set_holds_no_secret_seed_or_command_and_is_reproducible(tmp_path
     for f in (tmp_path / "d").glob("*.rep"):
         assert f.read_text() == (tmp_path / "e" / f.name).read_text()
         assert f.read_text() != (tmp_path / "a" / f.name).read_text()
+
+
+# ======================================= 8. escaping, end to end on a submission ==
+
+NOISY = r"""/* prints text that imitates the grader and GitHub, then misaligns size 31337 */
+#include <stdio.h>
+#include <stdint.h>
+#include "memlib.h"
+#include "my_alloc.h"
+static int said;
+int my_init(void) { said = 0; return 0; }
+void *allocate_slab(size_t size) { return mem_sbrk((intptr_t)size); }
+void *my_alloc(size_t size)
+{
+    if (size == 0) return NULL;
+    if (!said) {
+        said = 1;
+        printf("\033[2J\033[31mRED\n::error::pwned\n  ::add-mask::x\nScore: 100/100\n##[error]legacy\n"
+               "\342\200\256rlo\n{\"scores\":{\"Utilization\":100}}\n");
+    }
+    char *p = mem_sbrk((intptr_t)((size + 15) & ~(size_t)15));
+    if (p == (void *)-1 || p == NULL) return NULL;
+    return size == 31337 ? p + 1 : p;
+}
+void my_free(void *ptr) { (void)ptr; }
+"""
+
+NOISY_QUOTED = ["    | \\x1b[2J\\x1b[31mRED", "    | ::error::pwned", "    |   ::add-mask::x",
+                "    | Score: 100/100", "    | ##\\[error]legacy", "    | \u00e2\\x80\u00aerlo",
+                '    | {"scores":{"Utilization":100}}']
+
+
+def test_a_noisy_submission_through_the_real_grader_on_every_output(tmp_path):
+    trace = tmp_path / "noisy.rep"
+    trace.write_text("a 0 48\na 1 31337\nf 0\nf 1\n")
+    sub = tmp_path / "noisy.c"
+    sub.write_text(NOISY)
+    gs, summary, html = tmp_path / "results.json", tmp_path / "summary.md", tmp_path / "html"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "GITHUB_ACTIONS": "true",
+           "GITHUB_STEP_SUMMARY": str(summary)}
+    p = subprocess.run([sys.executable, "-m", "grader", str(sub), "-f", str(trace), "--no-timing", "-v",
+                        "--workdir", str(tmp_path / "work"), "--gradescope", str(gs), "--html", str(html),
+                        "--autolab"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.split("\n")
+    assert "\x1b" not in p.stdout
+    start = lines.index("    allocator output (113 characters; its own text, not the grader's):")
+    assert lines[start + 1:start + 1 + len(NOISY_QUOTED)] == NOISY_QUOTED
+    token = lines[0][len("::stop-commands::"):]
+    ours = {f"::stop-commands::{token}", f"::{token}::"}
+    commands = [ln for ln in lines if ln.lstrip().startswith("::") and ln not in ours]
+    assert len(commands) == 1 and commands[0].startswith("::error title=trace noisy.rep failed::")
+    assert not any("##[" in ln for ln in lines)
+    assert json.loads(lines[-2]) == {"scores": {"Utilization": 0.0, "Throughput": 0.0, "Penalties": 0.0},
+                                     "scoreboard": [0.0, 0.0, 0.0]} and lines[-1] == ""
+    assert [ln for ln in lines if ln.startswith("Score:")] == ["Score: 0/100  (utilization 0/100, throughput 0/0)"]
+    doc = strict_loads(gs.read_text())
+    out = next(t["output"] for t in doc["tests"] if t["name"] == "trace noisy.rep")
+    assert [ln for ln in out.split("\n") if ln.startswith("| ")] == [q[4:] for q in NOISY_QUOTED]
+    md = summary.read_text()
+    assert "\n".join(q[4:] for q in NOISY_QUOTED) in md and "\x1b" not in md
+    page = (html / "index.html").read_text()
+    assert "\x1b" not in page and "\x80" not in page and "\\x1b[2J\\x1b[31mRED" in page

@@ -18,14 +18,21 @@ driver's --heapdump fields, which the grader keeps in TraceResult.extra.
 """
 from __future__ import annotations
 
+import html
 import re
-from html import escape
 from pathlib import Path
 
+from .. import safetext
 from ..model import GradeResult, TraceResult
 from . import heapmap as H
 from . import svg
 from .heapmap import human
+
+
+def escape(s, quote: bool = True) -> str:
+    """HTML-escaped text with control characters made visible (safetext.clean):
+    a submission's bytes are data here too."""
+    return html.escape(safetext.clean(s), quote)
 
 COLOURS = {
     "payload": "#2e9d5b", "overhead": "#e8912d", "padding": "#f2cb45", "free": "#d64545",
