@@ -436,6 +436,8 @@ def test_a_failing_hidden_trace_leaks_nothing_into_any_student_output(detail, tm
     assert sum(t.get("max_score", 0) for t in gs["tests"]) == pytest.approx(100, abs=0.02)
     staff = outputs.dumps(r.to_dict())
     assert "4242" in staff and "HIDDEN-OUTPUT-xyz" in staff
+    ta = render(r, verbose=True, staff=True)
+    assert "hidden-secretname.rep: overlap (op 4242, line 4343)" in ta and "| HIDDEN-OUTPUT-xyz" in ta
 
 
 def test_hidden_visibility_visible_writes_no_detail_test_and_full_releases(tmp_path):
