@@ -114,7 +114,7 @@ def student_view(r: GradeResult, detail: str | None = None) -> GradeResult:
         traces.append(_redacted(t, hidden_label(k), detail))
     v.traces = traces
     v.notes = [n if not any(w in n for w in secret_words)
-               else "note withheld: it concerns a hidden trace" for n in v.notes]
+               else "withheld (it concerns a hidden trace)" for n in v.notes]
     spread = dict(v.speed.spread or {})
     if spread.get("worst_trace") in secret_words:
         spread["worst_trace"] = "a hidden trace"
