@@ -129,8 +129,10 @@ bench: all
 # ---- traces ----------------------------------------------------------------
 # recorder        build/librecorder.so, the LD_PRELOAD recorder (grader/recorder/)
 # public-traces   regenerate the synthetic public traces traces/synth-*.rep
-# hidden-traces   SEED=n: a hidden set in traces/hidden/ (git-ignored, never shipped;
-#                 HIDDEN_DIR=dir writes it elsewhere)
+# hidden-traces   SECRET=s: a hidden set in traces/hidden/ (git-ignored, never shipped;
+#                 HIDDEN_DIR=dir writes it elsewhere; SECRET_FILE=f reads the secret
+#                 from a file; SEED=n is the same as SECRET=n).  Each trace's seed is
+#                 HMAC-SHA256(secret, its name); nothing in the files names it.
 # real-traces     re-record the real-program traces (needs the programs; see traces/README.md)
 .PHONY: recorder public-traces hidden-traces real-traces
 SEED ?=
@@ -143,9 +145,14 @@ public-traces:
 	/usr/bin/python3 traces/gen.py --public traces
 
 HIDDEN_DIR ?= traces/hidden
+SECRET ?=
+SECRET_FILE ?=
+# The secret travels in the environment, never on a command line make echoes.
+hidden-traces: export SLABLAB_HIDDEN_SECRET = $(or $(SECRET),$(SEED))
 hidden-traces:
-	@test -n "$(SEED)" || { echo "usage: make hidden-traces SEED=<your secret number>"; exit 2; }
-	/usr/bin/python3 traces/gen.py --hidden $(HIDDEN_DIR) --seed $(SEED)
+	@test -n "$$SLABLAB_HIDDEN_SECRET$(SECRET_FILE)" || { echo "usage: make hidden-traces SECRET=<a long random string, e.g. from openssl rand -hex 16> (or SECRET_FILE=f; SEED=n is an alias of SECRET)"; exit 2; }
+	@echo "/usr/bin/python3 traces/gen.py --hidden $(HIDDEN_DIR) [secret from the environment]"
+	@/usr/bin/python3 traces/gen.py --hidden $(HIDDEN_DIR) $(if $(SECRET_FILE),--secret-file $(SECRET_FILE))
 
 real-traces: recorder
 	sh traces/record-real.sh traces

@@ -11,8 +11,8 @@ Outputs (in --out, default build/grade/batch/):
   gradebook.csv          one row per student: student, score, max_score,
                          verdict, util/speed points, penalty, one column per
                          trace (points), failures, violations
-  reports/<student>.txt  the terminal report (no colour)
-  reports/<student>.json the --json document
+  reports/<student>.txt  the terminal report (no colour), student view
+  reports/<student>.json the --json document, student view (outputs.student_view)
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 from pathlib import Path
 
-from . import pipeline
+from . import outputs, pipeline
 from .config import REPO_ROOT, Config
 from .model import GradeResult
 from .terminal import render
@@ -102,9 +102,8 @@ def run(directory: Path, cfg: Config, opts: pipeline.GradeOptions, *, jobs: int 
 
 
 def _write_reports(reports: Path, student: str, r: GradeResult) -> None:
-    name = _safe(student)
-    (reports / f"{name}.txt").write_text(render(r), encoding="utf-8")
-    (reports / f"{name}.json").write_text(json.dumps(r.to_dict(), indent=2) + "\n", encoding="utf-8")
+    # the student view (hidden traces per [traces] hidden_detail), strict JSON
+    outputs.write_student_reports(reports, _safe(student), r)
 
 
 def write_gradebook(path: Path, results: list[GradeResult]) -> None:

@@ -20,6 +20,7 @@ DEFAULT_CONFIG = PACKAGE_DIR / "config.toml"
 RULES = ("forbidden-call", "interposition", "extra-symbol", "global-data")
 SPEED_MODES = ("wallclock", "instructions", "none")
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+HIDDEN_DETAILS = ("points", "pass_fail", "none", "full")
 
 
 class ConfigError(Exception):
@@ -50,6 +51,7 @@ class Config:
     hidden_dir: Path = REPO_ROOT / "traces" / "hidden"
     use_hidden: bool = True
     hidden_visibility: str = "after_due_date"
+    hidden_detail: str = "points"
     timeout_s: float = 10.0
     samples: int = 5
     default_weight: float = 1.0
@@ -176,6 +178,7 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
     hidden_dir = base / tr.string("hidden_dir", "traces/hidden")
     use_hidden = tr.boolean("use_hidden", True)
     hidden_visibility = tr.string("hidden_visibility", "after_due_date", VISIBILITIES)
+    hidden_detail = tr.string("hidden_detail", "points", HIDDEN_DETAILS)
     timeout_s = tr.number("timeout_s", 10, lo=1)
     samples = tr.number("samples", 5, lo=1, hi=101, integer=True)
     default_weight = tr.number("default_weight", 1, lo=0)
@@ -252,7 +255,8 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
     return Config(
         path=shown, max_score=float(max_score),
         public_dir=public_dir, hidden_dir=hidden_dir, use_hidden=use_hidden,
-        hidden_visibility=hidden_visibility, timeout_s=float(timeout_s), samples=samples,
+        hidden_visibility=hidden_visibility, hidden_detail=hidden_detail,
+        timeout_s=float(timeout_s), samples=samples,
         default_weight=float(default_weight), trace_weights=weights,
         util_weight=float(util_weight), speed_weight=float(speed_weight),
         util_mode=util_mode, util_min=float(util_min), util_max=float(util_max),

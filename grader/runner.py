@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import TraceResult
+from .model import TraceResult, count_requests, parse_driver_json
 
 # Overall guard around one driver run, on top of the driver's per-trace -T:
 # each trace replays twice checked plus samples * 2 timed, so allow a multiple.
@@ -91,7 +91,7 @@ def _invoke(cmd: list[str], guard: float, cwd: str | None = None) -> tuple[dict 
         err = p.stderr.decode("utf-8", "replace").strip()
         return None, f"driver exited with status {p.returncode}: {err[-400:]}", p.returncode
     try:
-        doc = json.loads(out)
+        doc = parse_driver_json(out)    # strict: a bare NaN/Infinity is tamper
     except json.JSONDecodeError as e:
         return None, f"driver printed invalid JSON ({e.msg} at line {e.lineno})", p.returncode
     if not isinstance(doc, dict) or not isinstance(doc.get("traces"), list):
@@ -139,7 +139,8 @@ def run_driver(driver: str, traces: list[TraceSpec], *, timeout_s: float, sample
 
 
 def _trace(d: dict, spec: TraceSpec) -> TraceResult:
-    t = TraceResult.from_driver(d, hidden=spec.hidden)
+    t = TraceResult.from_driver(d, hidden=spec.hidden, expected_ops=count_requests(spec.path),
+                                expected_name=spec.name)
     if not t.name:
         t.name = spec.name
     if not t.path:

@@ -22,15 +22,32 @@ correctness_penalty points.
 Then: a failed build gives 0; a static violation whose penalty is "zero"
 gives 0; other penalties are subtracted; the score is clamped at 0 and
 rounded to 2 decimals.
+
+No number that is not finite and in range is ever scored, whatever built the
+TraceResult (the driver document is validated in model.from_driver; a saved
+document, a plug-in or instruction counts may still bring anything): a
+correct trace whose util, ceiling or speed ratio is NaN, infinite, of the
+wrong type or out of range becomes a failed trace of kind "tamper" here, and
+linear() refuses a non-finite x.  `max(0, min(100, NaN))` is 100 in Python;
+no such expression sees an unchecked number here.
 """
 from __future__ import annotations
 
+import math
+
 from .config import Config
-from .model import GradeResult, TraceResult
+from .model import MAX_RATIO, UTIL_SLACK, GradeResult, TraceResult, clear_measurements, tamper_error
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def linear(x: float, lo: float, hi: float) -> float:
-    """0 at or below lo, 1 at or above hi, linear in between (lo < hi)."""
+    """0 at or below lo, 1 at or above hi, linear in between (lo < hi).
+    A non-finite or non-numeric x is a bug upstream: ValueError, never credit."""
+    if not _finite(x):
+        raise ValueError(f"linear() of a non-finite value {x!r}")
     if x <= lo:
         return 0.0
     if x >= hi:
@@ -47,6 +64,22 @@ def util_measure(t: TraceResult, cfg: Config) -> float | None:
             return None
         return min(t.util / t.ceiling, 1.0)
     return t.util
+
+
+def scored_problem(t: TraceResult, speed_mode: str) -> str:
+    """"" when every number scoring reads from a correct trace is usable."""
+    if t.util is not None:
+        if not _finite(t.util) or not 0 < t.util <= 1:
+            return f"util = {t.util!r} is not in (0, 1]"
+    if t.ceiling is not None:
+        if not _finite(t.ceiling) or not 0 < t.ceiling <= 1:
+            return f"ceiling = {t.ceiling!r} is not in (0, 1]"
+        if t.util is not None and t.util > t.ceiling * (1 + UTIL_SLACK):
+            return f"util = {t.util!r} is above the ceiling {t.ceiling!r}"
+    r = _speed_ratio(t, speed_mode)
+    if r is not None and (not _finite(r) or not 0 < r <= MAX_RATIO):
+        return f"speed ratio = {r!r} is not in (0, {MAX_RATIO:g}]"
+    return ""
 
 
 def part_maxima(cfg: Config, speed_measured: bool, has_util: bool, has_speed: bool):
@@ -77,7 +110,11 @@ def score_traces(traces: list[TraceResult], cfg: Config, speed_mode: str) -> tup
         t.max_points = t_util_max + t_speed_max
         t.util_credit = t.speed_credit = None
         t.util_points = t.speed_points = 0.0
-        t.speed_ratio = _speed_ratio(t, speed_mode)
+        problem = scored_problem(t, speed_mode) if t.correct else ""
+        if problem:
+            t.correct, t.error = False, tamper_error(problem)
+            clear_measurements(t)
+        t.speed_ratio = None if problem else _speed_ratio(t, speed_mode)
         if not t.correct:
             t.util_credit = 0.0 if t_util_max else None
             t.speed_credit = 0.0 if t_speed_max else None
@@ -117,7 +154,7 @@ def correctness_only_failures(traces: list[TraceResult]) -> list[TraceResult]:
 
 def _speed_ratio(t: TraceResult, mode: str) -> float | None:
     if mode == "instructions":
-        return (t.instructions or {}).get("ratio")
+        return t.instructions.get("ratio") if isinstance(t.instructions, dict) else None
     if mode == "wallclock":
         return t.ratio
     return None
@@ -130,6 +167,7 @@ def finish(result: GradeResult, cfg: Config) -> GradeResult:
     th = cfg.thresholds(mode)
     result.speed.ratio_min, result.speed.ratio_max = th.ratio_min, th.ratio_max
     result.max_score = cfg.max_score
+    result.hidden_detail, result.hidden_visibility = cfg.hidden_detail, cfg.hidden_visibility
     up, umax, sp, smax = score_traces(result.traces, cfg, mode)
     result.util_points, result.util_max = _r(up), _r(umax)
     result.speed_points, result.speed_max = _r(sp), _r(smax)
@@ -152,6 +190,10 @@ def finish(result: GradeResult, cfg: Config) -> GradeResult:
     elif not result.traces:
         result.score = 0.0
         result.verdict = "no trace was graded"
+    elif not all(_finite(x) for x in (up, sp, penalty)):
+        # unreachable after the checks above; if it ever happens, no credit
+        result.zeroed, result.score = True, 0.0
+        result.verdict = "internal grader error: a non-finite number reached the score"
     else:
         result.score = _r(max(0.0, min(cfg.max_score, up + sp - penalty)))
         failed = len(result.failed_traces)

@@ -35,6 +35,7 @@ def test_the_shipped_config_is_valid():
     ("[static]\nallowed = \"memcpy\"\n", "static.allowed: must be a list"),
     ("[traces]\nsamples = 0\n", "traces.samples: must be >= 1"),
     ("[traces]\nuse_hidden = \"yes\"\n", "traces.use_hidden: must be true or false"),
+    ("[traces]\nhidden_detail = \"some\"\n", "traces.hidden_detail: must be one of points, pass_fail"),
     ("[trace_weights]\n\"x.rep\" = { weight = -1 }\n", "trace_weights.x.rep.weight: must be >= 0"),
     ("[trace_weights]\n\"x.rep\" = { util_min = 0.9, util_max = 0.5 }\n", "trace_weights.x.rep: util_min"),
     ("[trace_weights]\n\"x.rep\" = { wieght = 2 }\n", "trace_weights.x.rep.wieght: unknown key"),

@@ -114,14 +114,20 @@ def test_gradescope_document_for_a_graded_submission():
     doc = outputs.gradescope_document(r, "after_due_date")
     validate_gradescope(doc)
     assert doc["score"] == r.score
-    traces = [t for t in doc["tests"] if t["name"].startswith("trace ")]
-    assert [t["name"] for t in traces] == ["trace a-full.rep", "trace b-half.rep",
-                                           "trace c-fail.rep", "trace short-01.rep"]
-    assert [t["status"] for t in traces] == ["passed", "passed", "failed", "failed"]
-    assert traces[1]["visibility"] == "after_due_date"          # the hidden one
-    assert "overlap" in traces[2]["output"] and "op 12" in traces[2]["output"]
-    assert "debug: hello" in traces[1]["output"]
-    assert sum(t["max_score"] for t in doc["tests"]) == pytest.approx(100, abs=0.02)
+    names = [t["name"] for t in doc["tests"]]
+    assert names == ["Build", "Static checks", "trace a-full.rep", "hidden trace 1",
+                     "trace c-fail.rep", "trace short-01.rep", "trace b-half.rep (hidden, detail)"]
+    tests = {t["name"]: t for t in doc["tests"]}
+    assert [tests[n]["status"] for n in names[2:6]] == ["passed", "passed", "failed", "failed"]
+    # the hidden trace: pass and points visible now, its detail after the due date
+    hidden, detail = tests["hidden trace 1"], tests["trace b-half.rep (hidden, detail)"]
+    assert hidden["visibility"] == "visible" and detail["visibility"] == "after_due_date"
+    assert hidden["output"] == f"pass: {r.traces[1].points:g}/{r.traces[1].max_points:g} points"
+    assert hidden["score"] == r.traces[1].points and detail["max_score"] == 0
+    assert "debug: hello" in detail["output"] and "debug: hello" not in json.dumps(
+        [t for t in doc["tests"] if t["visibility"] == "visible"])
+    assert "overlap" in tests["trace c-fail.rep"]["output"] and "op 12" in tests["trace c-fail.rep"]["output"]
+    assert sum(t.get("max_score", 0) for t in doc["tests"]) == pytest.approx(100, abs=0.02)
     names = {e["name"] for e in doc["leaderboard"]}
     assert {"Utilization", "Throughput"} <= names
 
@@ -174,18 +180,23 @@ def test_github_annotations_for_compile_errors_and_rules():
     g.static.violations = [Violation("forbidden-call", "malloc", "uses malloc, 100% wrong\nreally",
                                      zero=True, file="src/a,b.c", line=12)]
     ann = outputs.github_annotations(g)
-    assert "::error file=src/a%2Cb.c,line=12,title=rule forbidden-call::uses malloc, 100%25 wrong%0Areally" in ann
+    # a newline in a message is shown, not obeyed: one annotation, one line
+    assert "::error file=src/a%2Cb.c,line=12,title=rule forbidden-call::uses malloc, 100%25 wrong\\nreally" in ann
     assert any(a.startswith("::error title=trace c-fail.rep failed::c-fail.rep: overlap") for a in ann)
 
 
 def test_every_report_shows_the_wall_clock_spread():
     r = graded_fixture()
     r.speed.spread = {"traces": 2, "samples": 5, "median_rel_spread": 0.1, "max_rel_spread": 0.25,
-                      "worst_trace": "b-half.rep"}
-    line = "wall-clock ratio spread (max-min)/median over 5 samples: median 10%, worst 25% (b-half.rep)"
+                      "worst_trace": "a-full.rep"}
+    line = "wall-clock ratio spread (max-min)/median over 5 samples: median 10%, worst 25% (a-full.rep)"
     assert line in outputs.gradescope_document(r)["output"]
     assert line in outputs.github_summary(r)
-    assert "median 10.0%, worst 25.0% (b-half.rep)" in render(r)
+    assert "median 10.0%, worst 25.0% (a-full.rep)" in render(r)
+    # a hidden trace is not named, even as the noisiest one
+    r.speed.spread["worst_trace"] = "b-half.rep"
+    for text in (outputs.gradescope_document(r)["output"], outputs.github_summary(r), render(r)):
+        assert "(a hidden trace)" in text and "b-half" not in text
 
 
 def test_github_summary_markdown(tmp_path):
@@ -193,7 +204,9 @@ def test_github_summary_markdown(tmp_path):
     md = outputs.github_summary(r)
     assert md.startswith(f"## slablab grade: {r.score:g}/100")
     assert "| trace | result | util | ceiling | speed vs libc | points |" in md
-    assert "| c-fail.rep | **FAIL** overlap (op 12, line 19): payload of id 3 overlaps id 1 |" in md
+    assert ("| ` c-fail.rep ` | **FAIL** ` overlap (op 12, line 19): payload of id 3 overlaps id 1 ` |"
+            in md)
+    assert "| ` hidden trace 1 ` (hidden) | pass | - | - | - |" in md and "b-half" not in md
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     out = tmp_path / "stdout.txt"

@@ -4,7 +4,9 @@
     traces/gen.py --pattern P --seed S --ops N [-o FILE]   one trace (stdout without -o)
     traces/gen.py --list                                   the patterns and what they stress
     traces/gen.py --public DIR                             the public synthetic set (fixed seeds)
-    traces/gen.py --hidden DIR --seed S                    a hidden set: every pattern, TA's seed
+    traces/gen.py --hidden DIR [--secret-file F]           a hidden set: every pattern, from the TA's
+                                                           secret (F, or $SLABLAB_HIDDEN_SECRET;
+                                                           --seed S is the secret "S", kept for old scripts)
 
 The same (pattern, seed, ops) always gives the same trace, on every machine
 and Python version: all randomness comes from random.Random(seed).random()
@@ -14,6 +16,16 @@ same shapes as the public set but different sizes, orders and lifetimes, so
 an allocator tuned to the public files gains nothing it would not gain on
 hidden ones.
 
+Hidden traces reveal nothing about each other or the secret: trace NAME is
+generated with the seed HMAC-SHA256(secret, "slablab hidden trace " + NAME)
+(first 8 bytes), so one leaked hidden trace -- or even its seed -- gives no
+other trace's seed, and the secret cannot be recovered from it (unless the
+secret is short enough to guess: use a random string, e.g. `openssl rand -hex
+16`; a secret under 16 characters draws a warning).  A hidden trace's header
+holds its name and statistics only: no command, seed or secret.  The same
+secret always gives the same set.  Public traces keep their provenance line
+(pattern, seed, ops), which regenerates them.
+
 Each pattern is a function (Gen) -> None that issues requests until
 gen.room() says the op budget is spent; gen.finish() then frees what is still
 live, so every trace ends with an empty heap and has at most N requests.
@@ -22,6 +34,8 @@ live, so every trace ends with an empty heap and has at most N requests.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import hmac
 import math
 import os
 import random
@@ -294,6 +308,52 @@ PUBLIC = [
 ]
 
 
+SECRET_ENV = "SLABLAB_HIDDEN_SECRET"
+MIN_SECRET = 16
+
+
+def hidden_name(pattern: str) -> str:
+    return f"hidden-{pattern}"
+
+
+def hidden_seed(secret: bytes, name: str) -> int:
+    """The seed of hidden trace `name`: a keyed hash, one-way and independent
+    per name (knowing one trace's seed says nothing about another's)."""
+    mac = hmac.new(secret, b"slablab hidden trace " + name.encode("utf-8"), hashlib.sha256)
+    return int.from_bytes(mac.digest()[:8], "big")
+
+
+def write_hidden(directory: str, secret: bytes) -> list[tuple[str, tracekit.Stats]]:
+    """The hidden set: every public pattern at the public op count, each from
+    its own secret-derived seed; headers without provenance."""
+    if not secret:
+        raise ValueError("the hidden set needs a non-empty secret")
+    os.makedirs(directory, exist_ok=True)
+    made = []
+    for pattern, nops, _ in PUBLIC:
+        name = hidden_name(pattern)
+        path = os.path.join(directory, name + ".rep")
+        ops = generate(pattern, hidden_seed(secret, name), nops)
+        made.append((path, tracekit.write_trace(path, ops, [f"{name}: a hidden trace"])))
+    return made
+
+
+def _secret(args) -> bytes:
+    if args.secret_file:
+        with open(args.secret_file, "rb") as f:
+            secret = f.read().strip()
+    elif args.seed is not None:
+        secret = str(args.seed).encode()
+    else:
+        secret = os.environ.get(SECRET_ENV, "").encode()
+    if not secret:
+        raise ValueError(f"--hidden needs a secret: --secret-file FILE, ${SECRET_ENV}, or --seed S")
+    if len(secret) < MIN_SECRET:
+        print(f"gen.py: warning: a {len(secret)}-character secret can be guessed by trying them all "
+              "against one leaked trace; use a long random one (openssl rand -hex 16)", file=sys.stderr)
+    return secret
+
+
 def describe(pattern: str) -> str:
     return (PATTERNS[pattern].__doc__ or "").strip()
 
@@ -327,7 +387,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", help="trace file to write (default: stdout)")
     ap.add_argument("--list", action="store_true", help="list the patterns")
     ap.add_argument("--public", metavar="DIR", help="write the public set DIR/synth-*.rep")
-    ap.add_argument("--hidden", metavar="DIR", help="write a hidden set DIR/hidden-*.rep with --seed")
+    ap.add_argument("--hidden", metavar="DIR",
+                    help=f"write a hidden set DIR/hidden-*.rep from a secret (--secret-file, ${SECRET_ENV} "
+                         "or --seed)")
+    ap.add_argument("--secret-file", metavar="FILE", help="the hidden set's secret (the file's bytes)")
     args = ap.parse_args(argv)
     try:
         if args.list:
@@ -340,13 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 st = write(path, pattern, seed, nops, f"synth-{pattern}")
                 print(f"{path}: {st.summary()}")
         elif args.hidden:
-            if args.seed is None:
-                ap.error("--hidden needs --seed")
-            os.makedirs(args.hidden, exist_ok=True)
-            for k, (pattern, nops, _) in enumerate(PUBLIC):
-                seed = args.seed * 1000 + k      # one stream per pattern
-                path = os.path.join(args.hidden, f"hidden-{pattern}.rep")
-                st = write(path, pattern, seed, nops, f"hidden-{pattern}")
+            for path, st in write_hidden(args.hidden, _secret(args)):
                 print(f"{path}: {st.summary()}")
         else:
             if args.pattern is None or args.seed is None:

@@ -52,9 +52,12 @@ class HtmlWriter:
         return self.directory / "index.html"
 
     def write(self, result) -> None:
+        # Student-visible (a CI artifact, a page handed back): hidden traces
+        # show only what [traces] hidden_detail allows (grader/outputs.py).
+        from ..outputs import student_view
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name("index.html.tmp")
-        tmp.write_text(page.render(result), encoding="utf-8")
+        tmp.write_text(page.render(student_view(result)), encoding="utf-8", errors="backslashreplace")
         os.replace(tmp, self.path)
         self.stream.write(f"HTML report: {self.path}\n")
         self.stream.flush()

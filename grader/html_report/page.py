@@ -18,14 +18,21 @@ driver's --heapdump fields, which the grader keeps in TraceResult.extra.
 """
 from __future__ import annotations
 
+import html
 import re
-from html import escape
 from pathlib import Path
 
+from .. import safetext
 from ..model import GradeResult, TraceResult
 from . import heapmap as H
 from . import svg
 from .heapmap import human
+
+
+def escape(s, quote: bool = True) -> str:
+    """HTML-escaped text with control characters made visible (safetext.clean):
+    a submission's bytes are data here too."""
+    return html.escape(safetext.clean(s), quote)
 
 COLOURS = {
     "payload": "#2e9d5b", "overhead": "#e8912d", "padding": "#f2cb45", "free": "#d64545",
@@ -123,7 +130,7 @@ def _problems(r: GradeResult) -> str:
     for d in r.build.diagnostics:
         if d.severity in ("error", "warning"):
             loc = f"{d.file}:{d.line}: " if d.file and d.line else ""
-            items.append(f"<li>{escape(loc)}<b>{d.severity}</b>: {escape(d.message)}</li>")
+            items.append(f"<li>{escape(loc)}<b>{escape(d.severity)}</b>: {escape(d.message)}</li>")
     if r.static.error:
         items.append(f"<li>static checks could not run: {escape(r.static.error)}</li>")
     for v in r.static.violations:
