@@ -452,7 +452,11 @@ static void measure(struct report *rep, const struct replay *r, const struct opt
     double rate[MAX_SAMPLES], libc_rate[MAX_SAMPLES], ratio[MAX_SAMPLES];
     int n = 0;
     current_pass = 3;
-    for (int s = 0; s < o->samples; s++) {
+    /* At least --samples pairs; short traces get more (up to MAX_SAMPLES, or
+     * a quarter second), since one replay of them is over in a millisecond. */
+    double started = mono_now();
+    int cap = o->samples * 3 < MAX_SAMPLES ? o->samples * 3 : MAX_SAMPLES;
+    for (int s = 0; s < cap && (s < o->samples || mono_now() - started < 0.25); s++) {
         char why[300] = "", lwhy[300] = "";
         double mine, libc;
         if (s % 2 == 0) {
