@@ -33,32 +33,7 @@ $(BUILD)/driver-%: $(BUILD)/allocator-% ;
 # build/libc-host   the host with no allocator: libc's baseline, and what a
 #                   submission's executable is compared with
 # build/allocator   SUBMISSION's host (build/allocator-starter, -solution: theirs)
-CHECKER_SRCS := main.c checked.c remote.c heap_view.c replay.c livemap.c trace.c output.c syscall_names.c
-HOST_SRCS    := host.c memlib.c heap_report.c seal.c local_alloc.c replay.c livemap.c trace.c \
-                output.c syscall_names.c
-CHECKER_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(CHECKER_SRCS))
-HOST_OBJS    := $(patsubst %.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
-DRIVER_HDRS := $(wildcard grader/driver/*.h) include/my_alloc.h include/memlib.h
-
-.PHONY: kit
-kit: $(BUILD)/driver $(BUILD)/libhost.a $(BUILD)/host_malloc.o $(BUILD)/libc-host
-
-$(BUILD)/host_malloc.o: $(BUILD)/obj/host_malloc.o
-	cp $< $@
-
-$(BUILD)/obj/%.o: grader/driver/%.c $(DRIVER_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(DRIVER_CFLAGS) -c $< -o $@
-
-$(BUILD)/driver: $(CHECKER_OBJS)
-	$(CC) $(CFLAGS) $^ -o $@
-
-$(BUILD)/libhost.a: $(HOST_OBJS)
-	rm -f $@
-	ar rcs $@ $^
-
-$(BUILD)/libc-host: $(BUILD)/obj/empty_alloc.o $(BUILD)/libhost.a
-	$(CC) $(CFLAGS) -static -Wl,-z,relro,-z,now -Wl,-z,noexecstack $^ -o $@
+include grader/driver/driver.mk
 
 $(BUILD)/alloc/%.o: %/my_alloc.c include/my_alloc.h include/memlib.h
 	@mkdir -p $(dir $@)
@@ -103,10 +78,6 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libhost-nomain.a $$(if $$(call alloc_o
 	@mkdir -p $(dir $@)
 	$(CC) $(DRIVER_CFLAGS) -DSLABLAB_NO_MAIN $(filter %.c %.o,$^) $(BUILD)/libhost-nomain.a -lcriterion -o $@
 
-# The tests link the host's pieces without its main().
-$(BUILD)/libhost-nomain.a: $(filter-out $(BUILD)/obj/host.o,$(HOST_OBJS))
-	rm -f $@
-	ar rcs $@ $^
 $(UNIT_BINS): $(BUILD)/libhost-nomain.a
 
 # A bounded libFuzzer run (FUZZ_SECONDS per target) sits between the C and the

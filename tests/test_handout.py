@@ -174,11 +174,11 @@ def test_quickstart_with_a_real_allocator(student_tree):
 # ---- the student tests tell good allocators from broken ones ----------------------
 
 def build_student_tests(alloc_src: Path, out: Path) -> Path:
-    run(["make", "-s", "build/libdriver-nomain.a"], cwd=ROOT, check=True)
+    run(["make", "-s", "build/libhost-nomain.a"], cwd=ROOT, check=True)
     exe = out / "test_alloc"
     run(["cc", "-std=c11", "-O1", "-g", "-D_GNU_SOURCE", f"-I{ROOT}/include", f"-I{ROOT}/grader/driver",
          str(ROOT / "tests/student/test_alloc.c"), str(alloc_src),
-         str(ROOT / "build/libdriver-nomain.a"), "-lcriterion", "-o", str(exe)], cwd=out, check=True)
+         str(ROOT / "build/libhost-nomain.a"), "-lcriterion", "-o", str(exe)], cwd=out, check=True)
     return exe
 
 

@@ -53,7 +53,7 @@ def test_a_timed_replay_that_differs_from_its_checked_one_is_tamper(build):
     doc = run(build("PRINT_CALLER"), "--no-timing", "-f", str(TRACES / "synth-fifo.rep"))
     caller = re.search(r"caller=(0x[0-9a-f]+)", doc["traces"][0]["output"]).group(1)
     honest = run(build(), "--samples", "2", "-f", str(TRACES / "synth-fifo.rep"))["traces"][0]
-    assert honest["correct"] and honest["samples"] == 2
+    assert honest["correct"] and honest["samples"] >= 2
     cheat = run(build(f"TIMED_CHEAT={caller}"), "--samples", "2", "-f", str(TRACES / "synth-fifo.rep"))
     t = cheat["traces"][0]
     # It passed its checked replays as the honest allocator does ...

@@ -23,7 +23,7 @@
 
 #include "protocol.h"
 
-#define CHANNEL_SPINS 20000
+#define CHANNEL_SPINS 2000   /* ~50-100 us: longer only steals the peer's core on a busy machine */
 
 static inline void cpu_relax(void)
 {

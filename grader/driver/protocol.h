@@ -32,9 +32,9 @@
  * checker observes itself: the heap bytes, its own break, the kernel's
  * report of how the process ended, and its own clock.
  *
- * Checked replays are lock-step in small batches: the checker sends a few
- * ops (at most BATCH_MAX, ending at every realloc and wherever a check is
- * due), having verified the payload of every block those ops will free,
+ * Checked replays are lock-step in batches: the checker sends a few ops (at
+ * most BATCH_MAX, ending wherever a check is due), having verified the
+ * payload of every block those ops will free,
  * and checks every answer when the batch is back; the host never sees a
  * request beyond the batch.  The host runs a batch with the very loop of a
  * timed replay (host.c), writing the payload patterns itself, and stops
@@ -87,7 +87,7 @@ enum up_msg {
 #define HAS_WALK    4u
 
 #define WALK_MAX     65536     /* blocks one walk may report */
-#define BATCH_MAX    256       /* ops one batch may carry */
+#define BATCH_MAX    1024      /* ops one batch may carry */
 #define REPORT_MAX   512       /* heap_report's message */
 
 struct walk_entry { int64_t start, size, payload, slab_class; };   /* offsets; payload -1: free */
