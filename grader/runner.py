@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,13 +80,19 @@ def guard_seconds(n_traces: int, timeout_s: float) -> float:
 
 def _invoke(cmd: list[str], guard: float, cwd: str | None = None) -> tuple[dict | None, str, int | None]:
     """Run the driver; return (document or None, problem, exit status)."""
+    # Its own session: on a timeout the whole group goes (the checker's
+    # allocator hosts also die with it, PR_SET_PDEATHSIG).
     try:
-        p = subprocess.run(cmd, capture_output=True, timeout=guard, cwd=cwd,
-                           stdin=subprocess.DEVNULL, env=_driver_env())
-    except subprocess.TimeoutExpired:
-        return None, f"the driver did not finish within {guard:g} s", None
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd,
+                                stdin=subprocess.DEVNULL, env=_driver_env(), start_new_session=True)
     except OSError as e:
         return None, f"cannot run the driver: {e.strerror}", None
+    try:
+        stdout, stderr = proc.communicate(timeout=guard)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        return None, f"the driver did not finish within {guard:g} s", None
+    p = subprocess.CompletedProcess(cmd, proc.returncode, stdout, stderr)
     out = p.stdout.decode("utf-8", "replace")
     if p.returncode not in (0, 1):
         err = p.stderr.decode("utf-8", "replace").strip()
@@ -97,6 +104,15 @@ def _invoke(cmd: list[str], guard: float, cwd: str | None = None) -> tuple[dict 
     if not isinstance(doc, dict) or not isinstance(doc.get("traces"), list):
         return None, "driver JSON has no trace list", p.returncode
     return doc, "", p.returncode
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    proc.kill()
+    proc.communicate()
 
 
 def _driver_env() -> dict:
@@ -128,7 +144,7 @@ def run_driver(driver: str, traces: list[TraceSpec], *, timeout_s: float, sample
         doc, problem, _ = _invoke(cmd, guard_seconds(1, timeout_s))
         if doc is not None and len(doc["traces"]) == 1:
             if run.document is None:
-                run.document = {k: v for k, v in doc.items() if k != "traces"} | {"traces": []}
+                run.document = dict({k: v for k, v in doc.items() if k != "traces"}, traces=[])
             run.document["traces"].append(doc["traces"][0])
             run.traces.append(_trace(doc["traces"][0], spec))
         else:
