@@ -100,6 +100,15 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
     if not result.build.ok:
         scoring.finish(result, cfg)
         return
+    # Never execute what a check rejected: a violation that zeroes the score
+    # (load-time code, forbidden calls, interposition, global data) means the
+    # submission's code is not run at all.
+    zeroing = [v for v in result.static.violations if v.zero]
+    if zeroing:
+        result.notes.append(f"not run: the static checks rejected it ({zeroing[0].rule}), and "
+                            "nothing a check rejected is ever executed")
+        scoring.finish(result, cfg)
+        return
 
     # 3. the driver
     specs = runner.select_traces(cfg, opts.trace_dirs, opts.trace_files)

@@ -103,7 +103,8 @@ def test_a_4kb_global_array_breaks_the_global_data_rule(tmp_path):
     assert doc["score"] == 0
     assert ("global-data", "sizes_seen") in rules(doc)
     assert doc["static"]["global_data_bytes"] >= 4096
-    assert all(t["correct"] for t in doc["traces"])     # it works; it breaks a rule
+    # it would work, but it breaks a rule that zeroes the score: never run
+    assert doc["traces"] == [] and any(n.startswith("not run: ") for n in doc["notes"])
 
 
 def test_defining_clock_gettime_is_interposition(tmp_path):
