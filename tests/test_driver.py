@@ -186,7 +186,7 @@ def test_timing_is_measured_against_libc_in_the_same_run(driver_for, traces):
     proc = subprocess.run([str(driver_for("")), "--json", "--samples", "3", "-f", traces("t.rep", BASIC)],
                           capture_output=True, text=True, timeout=60)
     (trace,) = json.loads(proc.stdout)["traces"]
-    assert trace["samples"] == 3
+    assert 3 <= trace["samples"] <= 9     # a trace this short gets up to 3x the pairs
     for key in ("ops_per_sec", "libc_ops_per_sec", "ratio"):
         assert trace[key_min := f"{key}_min"] <= trace[key] <= trace[f"{key}_max"], key_min
         assert trace[key] > 0
