@@ -174,7 +174,8 @@ def failure_hook(result, trace, ctx) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / (src.stem + ".min.rep")
     comment = (f"minimal reproducer of {src.name} ({original} ops -> {len(ops)}): "
-               f"{trace.error.get('kind')}\nreplay it with: driver -V -f {out}")
+               f"{trace.error.get('kind')}\nreplay it with: build/driver -V -f {out}\n"
+               f"or in gdb: gdb --args build/allocator --debug -f {out}")
     text = render(ops, comment)
     out.write_text(text)
     trace.reproducer = {"path": str(out), "ops": len(ops), "original_ops": original,
