@@ -11,5 +11,6 @@ int heap_view_fd(void);
 int heap_view_set_size(size_t size);
 int heap_view_grant(size_t old, size_t incr);
 uint64_t heap_view_hash(size_t size);
+void heap_view_zero(size_t size);
 
 #endif /* SLABLAB_HEAP_VIEW_H */

@@ -361,7 +361,45 @@ static void checked_remote(struct report *rep, struct replay *r, const struct op
 
 /* ---- timed replays: fresh hosts, verified against the checked replay --------------- */
 
-/* One timed replay of path; its rate in ops/s, or -1 (then *why says why). */
+struct verify_ctx { const struct report *rep; const struct replay *r; char *why; size_t whylen; };
+
+/* A timed round of the submission repeated its checked replay: the same
+ * requests served, the same break, every answer and every heap byte the
+ * same.  Then the heap is zeroed for the next round (its pages kept). */
+static int verify_round(void *ctx, struct host *h, int64_t brk, int64_t failed)
+{
+    struct verify_ctx *v = ctx;
+    const struct trace *t = &v->rep->trace;
+    if (failed != 0) {
+        snprintf(v->why, v->whylen, "a request failed in the timed replay that the checked one served");
+        return -1;
+    }
+    if ((uint64_t)brk != v->rep->heap_size) {
+        snprintf(v->why, v->whylen, "the timed replay ended with a heap of %lld bytes, the checked "
+                 "one %llu", (long long)brk, (unsigned long long)v->rep->heap_size);
+        return -1;
+    }
+    const int64_t *ans = host_answers(h);
+    for (size_t i = 0; i < t->nops; i++)
+        if (ans[i] != v->r->first_pass[i]) {
+            char what[160];
+            describe_op(what, sizeof what, t, (long)i);
+            snprintf(v->why, v->whylen, "at %s the timed replay returned heap+%#llx where the checked "
+                     "one returned heap+%#llx", what, (unsigned long long)ans[i],
+                     (unsigned long long)v->r->first_pass[i]);
+            return -1;
+        }
+    if (heap_view_hash(v->rep->heap_size) != v->rep->image_hash) {
+        snprintf(v->why, v->whylen, "the timed replay left another heap image than the checked one "
+                 "(same answers, other bytes)");
+        return -1;
+    }
+    heap_view_zero(v->rep->heap_size);
+    return 0;
+}
+
+/* One timed sample of the submission (or libc): its rate in ops/s, or -1
+ * (then *why says why). */
 static double timed_sample(struct report *rep, const struct replay *r, const struct options *o,
                            int libc, int ops_fd, double deadline, char *why, size_t whylen)
 {
@@ -379,9 +417,10 @@ static double timed_sample(struct report *rep, const struct replay *r, const str
         return -1;
     }
     int64_t brk = 0, failed = 0;
-    double dt = host_timed_run(&h, &brk, &failed);
-    double rate = -1;
-    if (dt < 0) {
+    struct verify_ctx v = { rep, r, why, whylen };
+    double dt = host_timed_run(&h, &brk, &failed, libc ? NULL : verify_round, &v);
+    double rate = dt > 0 ? (double)t->nops / dt : -1;
+    if (dt < 0 && !why[0]) {
         if (h.end == HOST_TIMEOUT)
             snprintf(why, whylen, "timeout");
         else if (h.end == HOST_PROTOCOL)
@@ -391,31 +430,6 @@ static double timed_sample(struct report *rep, const struct replay *r, const str
                      ? sigabbrev_np(WTERMSIG(h.status)) : "?");
         else
             snprintf(why, whylen, "the timed replay ended with exit(%d)", WEXITSTATUS(h.status));
-    } else if (!libc && failed != 0) {
-        snprintf(why, whylen, "a request failed in the timed replay that the checked one served");
-    } else if (!libc && (uint64_t)brk != rep->heap_size) {
-        snprintf(why, whylen, "the timed replay ended with a heap of %lld bytes, the checked one %llu",
-                 (long long)brk, (unsigned long long)rep->heap_size);
-    } else {
-        rate = dt > 0 ? (double)t->nops / dt : -1;
-        if (!libc) {
-            const int64_t *ans = host_answers(&h);
-            for (size_t i = 0; i < t->nops; i++)
-                if (ans[i] != r->first_pass[i]) {
-                    char what[160];
-                    describe_op(what, sizeof what, t, (long)i);
-                    snprintf(why, whylen, "at %s the timed replay returned heap+%#llx where the "
-                             "checked one returned heap+%#llx", what, (unsigned long long)ans[i],
-                             (unsigned long long)r->first_pass[i]);
-                    rate = -1;
-                    break;
-                }
-            if (rate > 0 && heap_view_hash(rep->heap_size) != rep->image_hash) {
-                snprintf(why, whylen, "the timed replay left another heap image than the checked one "
-                         "(same answers, other bytes)");
-                rate = -1;
-            }
-        }
     }
     host_free(&h);
     return rate;

@@ -76,10 +76,16 @@ int64_t remote_request(struct host *h, uint32_t type, int64_t arg, int64_t arg2)
 /* Abandon the host for breaking the protocol (longjmps). */
 void remote_protocol_error(struct host *h, const char *what) __attribute__((noreturn));
 
-/* A timed replay in a fresh host: returns its duration in seconds (the
- * checker's clock, from GO to the process's end), or -1 with h->end set;
- * *failed gets the host's count of failed requests and *brk its break. */
-double host_timed_run(struct host *h, int64_t *brk, int64_t *failed);
+/* Checks one timed round (answers, heap) once it is done: 0 when it
+ * repeated the checked replay.  It may reset the heap for the next round. */
+typedef int timed_verify_fn(void *ctx, struct host *h, int64_t brk, int64_t failed);
+
+/* Timed replays in a fresh host: a warm-up round and the timed one, each
+ * checked by verify (NULL: libc).  Returns the timed round's seconds (the
+ * checker's clock, from GO to DONE), or -1 with h->end set, or -1 with
+ * h->end == HOST_RUNNING when verify refused a round. */
+double host_timed_run(struct host *h, int64_t *brk, int64_t *failed, timed_verify_fn *verify,
+                      void *ctx);
 
 /* The answers a timed host wrote (valid after host_timed_run). */
 const int64_t *host_answers(const struct host *h);

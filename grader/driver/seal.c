@@ -9,7 +9,7 @@
  *
  *   allowed in a submission's host       why
  *   write, writev to fds 1 and 2         printf debugging (captured, capped)
- *   futex                                the hand-off with the checker
+ *   futex, sched_yield                   the hand-off with the checker
  *   mprotect inside the heap, not exec   memlib growing the simulated heap
  *   rt_sigprocmask, getpid, gettid,      raise() in the fatal-signal handler
  *     tgkill to itself only
@@ -211,7 +211,7 @@ static int seal_filter(int libc_mode)
 
     static const int plain[] = {
         SYS_exit_group, SYS_exit, SYS_rt_sigreturn, SYS_restart_syscall,
-        SYS_rt_sigprocmask, SYS_getpid, SYS_gettid, SYS_futex,
+        SYS_rt_sigprocmask, SYS_getpid, SYS_gettid, SYS_futex, SYS_sched_yield,
     };
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
         allow_plain(&f, plain[i]);
