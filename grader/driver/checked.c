@@ -27,6 +27,7 @@
  */
 #include "checked.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,8 +101,6 @@ static size_t send_batch(struct host *h, const struct trace *t, size_t i, size_t
     return (size_t)done;
 }
 
-static uint64_t take(uint64_t a, uint64_t b) { return a - b; }
-
 /* Is id freed or reallocated again after op k, before op end?  Then its
  * bytes after the batch are not the realloc's to answer for (the host
  * checked the payload before that later op, host.c). */
@@ -120,7 +119,8 @@ static int check_op(struct replay *r, const struct allocator *a, int pass, size_
 {
     const struct op *op = &r->t->ops[k];
     uint32_t id = op->id;
-    void *p = answer == -1 ? NULL : (char *)mem_heap_lo() + answer;
+    /* the host's word: any value; checked as a pointer before anything reads it */
+    void *p = answer == -1 ? NULL : (void *)((uintptr_t)mem_heap_lo() + (uint64_t)answer);
     *r->progress = (long)k;
     switch (op->kind) {
     case OP_ALLOC:
@@ -134,7 +134,7 @@ static int check_op(struct replay *r, const struct allocator *a, int pass, size_
     case OP_FREE:
         if (r->ptrs[id])
             livemap_remove(&r->live, id);
-        *live = take(*live, r->sizes[id]);
+        *live -= r->sizes[id];
         r->ptrs[id] = NULL;
         r->sizes[id] = 0;
         break;
@@ -155,7 +155,7 @@ static int check_op(struct replay *r, const struct allocator *a, int pass, size_
         r->ptrs[id] = p;
         r->sizes[id] = op->size;
         r->lines[id] = r->t->lines[k];
-        *live = take(*live, old) + op->size;
+        *live = *live - old + op->size;
         break;
     }
     }
