@@ -13,19 +13,35 @@ Rules (names are what reports and the config use):
   global-data     writable global/static data (.data, .bss, thread-local,
                   COMMON) above the configured cap: allocator metadata must
                   live in the simulated heap, where utilization sees it.
+  load-time-code  code that would run when the executable is loaded, before
+                  any contract call and before the allocator's seal:
+                  constructors/destructors (init/fini/preinit arrays, .ctors),
+                  `.init`/`.fini` fragments, ifunc resolvers.
 
-Symbols come from `nm -P`; writable data sizes from the section table
-(`readelf -S`), so anonymous data counts too; read-only data (.rodata,
-.data.rel.ro) is free.
+Two levels, both read with grader/elf.py (a strict ELF reader that fails
+loudly; no regex over tool output):
+  check_object()  the compiled object: its symbols (by binding and type) and
+                  its sections by TYPE and FLAGS -- a section's name decides
+                  nothing except where the linker itself places by name
+                  (.init/.fini/.ctors/.dtors and .data.rel.ro*, mirrored
+                  from ld's default script).
+  check_linked()  the linked executable against a baseline executable (the
+                  same host linked with an empty allocator): load-time entry
+                  points (init/fini/preinit arrays measured by section type
+                  and by DT_* tags, the .init/.fini code, IRELATIVE
+                  relocations) and writable memory measured on segments
+                  (PT_LOAD with PF_W, less PT_GNU_RELRO, plus PT_TLS).  This
+                  is the deciding fact: whatever an object hides, the linked
+                  file shows what will be mapped and run.
 """
 from __future__ import annotations
 
 import fnmatch
 import re
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
+from . import elf
 from .config import Config
 from .model import StaticResult, Violation
 
@@ -50,60 +66,107 @@ CATEGORY = [
     ({"clock_gettime", "gettimeofday", "time", "clock", "times", "getrusage"},
      "a clock function"),
 ]
-CONSTRUCTOR_SECTIONS = (".init_array", ".fini_array", ".ctors", ".dtors", ".preinit_array")
-READ_ONLY_AFTER_RELOC = (".data.rel.ro",)
 
 
 class ToolError(Exception):
     pass
 
 
-def _tool(cmd: list[str]) -> str:
+def _load(path: str) -> elf.Elf:
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=60, errors="replace",
-                           env={"LC_ALL": "C", "PATH": "/usr/bin:/bin:/usr/local/bin"})
-    except FileNotFoundError:
-        raise ToolError(f"{cmd[0]} not found (install binutils)") from None
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"{cmd[0]} timed out") from None
-    if p.returncode != 0:
-        raise ToolError(f"{' '.join(cmd)}: {p.stderr.strip()[:300]}")
-    return p.stdout
+        return elf.Elf.read(path)
+    except elf.ElfError as e:
+        raise ToolError(str(e)) from None
+
+
+def _kind(f: elf.Elf, sym: elf.Symbol) -> str:
+    """An nm-style type letter for sym (U, w, C, i, T/t, D/d, B/b, R/r, V/v)
+    from its binding, type and section flags."""
+    if sym.shndx == elf.SHN_UNDEF:
+        return "w" if sym.bind == elf.STB_WEAK else "U"
+    if sym.shndx == elf.SHN_COMMON or sym.type == elf.STT_COMMON:
+        return "C"
+    if sym.type == elf.STT_GNU_IFUNC:
+        return "i"
+    if sym.shndx == elf.SHN_ABS:
+        letter = "a"
+    elif sym.shndx < len(f.sections):
+        sec = f.sections[sym.shndx]
+        if sec.flags & elf.SHF_EXECINSTR:
+            letter = "t"
+        elif sec.type == elf.SHT_NOBITS and sec.writable:
+            letter = "b"
+        elif sec.writable:
+            letter = "d"
+        elif sec.alloc:
+            letter = "r"
+        else:
+            letter = "n"
+    else:
+        letter = "?"
+    if sym.bind == elf.STB_WEAK:
+        return "V" if sym.type == elf.STT_OBJECT else "W"
+    return letter.upper() if sym.bind == elf.STB_GLOBAL else letter
+
+
+_NOT_SYMBOLS = (elf.STT_FILE, elf.STT_SECTION)
 
 
 def read_symbols(obj: str) -> list[tuple[str, str, int]]:
-    """(name, nm type letter, size) for every symbol of obj."""
-    out = []
-    for line in _tool(["nm", "-P", "-t", "d", obj]).splitlines():
-        parts = line.split()
-        if len(parts) < 2 or parts[0].endswith(":"):
-            continue
-        name, kind = parts[0], parts[1]
-        size = int(parts[3]) if len(parts) >= 4 and parts[3].isdigit() else 0
-        out.append((name, kind, size))
-    return out
-
-
-_SECTION = re.compile(r"^\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([A-Za-z]*)\s")
+    """(name, nm type letter, size) for every named symbol of obj."""
+    f = _load(obj)
+    return [(s.name, _kind(f, s), s.size) for s in f.symbols
+            if s.name and s.type not in _NOT_SYMBOLS]
 
 
 def read_sections(obj: str) -> list[tuple[str, str, int, str]]:
-    """(name, type, size, flags) of every section of obj."""
+    """(name, type, size, flags) of every section of obj (for reports)."""
     out = []
-    for line in _tool(["readelf", "-SW", obj]).splitlines():
-        m = _SECTION.match(line)
-        if m:
-            out.append((m[1], m[2], int(m[3], 16), m[4]))
+    for s in _load(obj).sections:
+        flags = ("W" if s.writable else "") + ("A" if s.alloc else "") + \
+                ("X" if s.flags & elf.SHF_EXECINSTR else "") + ("T" if s.flags & elf.SHF_TLS else "")
+        out.append((s.name, str(s.type), s.size, flags))
     return out
+
+
+# Sections the linker makes run at load time.  By type, whatever the name,
+# and by the names ld's default script collects into .init/.fini/.ctors/
+# .dtors/init arrays whatever their type.
+LOAD_TIME_TYPES = (elf.SHT_INIT_ARRAY, elf.SHT_FINI_ARRAY, elf.SHT_PREINIT_ARRAY)
+LOAD_TIME_NAMES = re.compile(r"^\.(init|fini|ctors|dtors|init_array|fini_array|preinit_array)(\..*)?$")
+# ld's default script puts exactly these into the read-only-after-relocation
+# part (PT_GNU_RELRO); ".data.rel.rox" is not among them.
+RELRO_NAMES = re.compile(r"^\.data\.rel\.ro(\..*)?$")
+
+
+def load_time_sections(f: elf.Elf) -> list[elf.Section]:
+    return [s for s in f.sections if s.size > 0 and
+            (s.type in LOAD_TIME_TYPES or (s.alloc and LOAD_TIME_NAMES.match(s.name)))]
+
+
+def writable_bytes(f: elf.Elf) -> int:
+    """Writable allocated bytes of an object, by section flags (any name),
+    plus COMMON symbols; what ld makes RELRO and load-time arrays excluded."""
+    total = 0
+    for s in f.sections:
+        if not (s.alloc and s.writable) or s.type in LOAD_TIME_TYPES or LOAD_TIME_NAMES.match(s.name):
+            continue
+        if RELRO_NAMES.match(s.name) and not s.flags & elf.SHF_TLS:
+            continue
+        total += s.size
+    total += sum(sym.size for sym in f.symbols if sym.shndx == elf.SHN_COMMON)
+    return total
 
 
 @lru_cache(maxsize=4)
 def driver_symbols(libdriver: str) -> frozenset[str]:
     """Every symbol the driver library defines or imports."""
     try:
-        return frozenset(name for name, _, _ in read_symbols(libdriver))
-    except ToolError:
+        members = elf.read_archive(libdriver) if libdriver.endswith(".a") else [elf.Elf.read(libdriver)]
+    except elf.ElfError:
         return frozenset()
+    return frozenset(s.name for m in members for s in m.symbols
+                     if s.name and s.type not in _NOT_SYMBOLS)
 
 
 def _penalty(cfg: Config, rule: str) -> tuple[float, bool]:
@@ -122,8 +185,11 @@ def check_object(obj: str, cfg: Config, libdriver: str | None = None,
                  source_shown: str | None = None) -> StaticResult:
     res = StaticResult(ran=True, global_data_cap=cfg.max_global_data)
     try:
-        symbols = read_symbols(obj)
-        sections = read_sections(obj)
+        f = _load(obj)
+        if f.type != elf.ET_REL:
+            raise ToolError(f"{obj}: not a relocatable object (ELF type {f.type})")
+        symbols = [(sy.name, _kind(f, sy), sy.size) for sy in f.symbols
+                   if sy.name and sy.type not in _NOT_SYMBOLS]
     except ToolError as e:
         res.ran, res.error = False, str(e)
         return res
@@ -156,17 +222,16 @@ def check_object(obj: str, cfg: Config, libdriver: str | None = None,
             continue
         add("forbidden-call", name, f"uses {name}, {_category(name)}")
 
-    ctor = [s for s, _, size, _ in sections if s.startswith(CONSTRUCTOR_SECTIONS) and size > 0]
+    ctor = load_time_sections(f)
     if ctor:
-        add("interposition", ctor[0],
+        add("interposition", ctor[0].name,
             "defines a constructor or destructor (code that runs outside the contract's calls)")
+    ifuncs = sorted({sy.name for sy in f.symbols if sy.type == elf.STT_GNU_IFUNC})
+    if ifuncs:
+        add("load-time-code", ifuncs[0],
+            f"defines the ifunc {ifuncs[0]}, whose resolver would run when the program is loaded")
 
-    writable = 0
-    for name, kind, size, flags in sections:
-        if "W" in flags and "A" in flags and not name.startswith(READ_ONLY_AFTER_RELOC + CONSTRUCTOR_SECTIONS):
-            writable += size
-    common = [(n, s) for n, k, s in symbols if k == "C"]
-    writable += sum(s for _, s in common)
+    writable = writable_bytes(f)
     res.global_data_bytes = writable
     data_syms = sorted(((n, s) for n, k, s in symbols if k in "dDbBCvV" and s > 0),
                        key=lambda x: (-x[1], x[0]))
