@@ -43,6 +43,7 @@ class BuildResult:
     driver: str | None = None    # the linked driver executable when ok
     object_file: str | None = None
     reason: str = ""             # one line: why the build failed
+    isolation: str = ""          # the isolation layer the compiler ran under (grader/isolate.py)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -298,3 +298,121 @@ def code_lines(text: str) -> list[str]:
         i += 1
     out.append("".join(cur))
     return out
+
+
+# --------------------------------------------------------------------------
+# The linked executable against its baseline
+
+def _section_holding(f: elf.Elf, addr: int | None):
+    return None if addr is None else f.section_at(addr)
+
+
+def load_time_facts(f: elf.Elf, contract=()) -> dict:
+    """Counts and sizes of everything that runs when f is loaded, each
+    measured without names: arrays by section type and by DT_* tags, .init
+    and .fini as the sections holding DT_INIT/DT_FINI (or the crt's global
+    _init/_fini), IRELATIVE relocations whose resolver is not a library
+    ifunc (a global/weak STT_GNU_IFUNC symbol outside the contract: only
+    the contract's names can be global in the submission's part)."""
+    facts = {}
+    for typ, name in ((elf.SHT_PREINIT_ARRAY, "preinit_array"), (elf.SHT_INIT_ARRAY, "init_array"),
+                      (elf.SHT_FINI_ARRAY, "fini_array")):
+        facts[name + " bytes"] = sum(s.size for s in f.sections if s.type == typ)
+    for tag, name in ((elf.DT_PREINIT_ARRAYSZ, "DT_PREINIT_ARRAYSZ"), (elf.DT_INIT_ARRAYSZ, "DT_INIT_ARRAYSZ"),
+                      (elf.DT_FINI_ARRAYSZ, "DT_FINI_ARRAYSZ")):
+        facts[name] = f.dyn(tag) or 0
+    for tag, name in ((elf.DT_INIT, "DT_INIT"), (elf.DT_FINI, "DT_FINI"), (elf.DT_PREINIT_ARRAY, "DT_PREINIT_ARRAY")):
+        facts[name] = 1 if f.dyn(tag) is not None else 0
+    glob = {s.name: s for s in f.symbols if s.defined and s.bind != elf.STB_LOCAL}
+    for tag, crt, name in ((elf.DT_INIT, "_init", ".init"), (elf.DT_FINI, "_fini", ".fini")):
+        addr = f.dyn(tag)
+        if addr is None and crt in glob:
+            addr = glob[crt].value
+        sec = _section_holding(f, addr)
+        facts[name + " bytes"] = sec.size if sec is not None else 0
+    # Code in executable sections the default script fills by name (.init/.fini)
+    # even when no DT tag or crt symbol points at them.
+    for name in (".init", ".fini"):
+        facts[name + " sections"] = sum(s.size for s in f.sections if s.name == name)
+    library = {s.value for s in f.symbols if s.defined and s.bind in (elf.STB_GLOBAL, elf.STB_WEAK)
+               and s.type == elf.STT_GNU_IFUNC and s.name not in contract}
+    irel = f.irelative()
+    facts["IRELATIVE (not a library ifunc)"] = sum(1 for _, resolver in irel if resolver not in library)
+    facts["IRELATIVE (library ifuncs)"] = sum(1 for _, resolver in irel if resolver in library)
+    return facts
+
+
+def writable_memory(f: elf.Elf) -> int:
+    """Bytes of memory the program can write: PT_LOAD segments with PF_W
+    (memory size, .bss included) less what PT_GNU_RELRO makes read-only
+    after relocation, plus the TLS template (one copy per thread)."""
+    total = 0
+    relro = [p for p in f.segments if p.type == elf.PT_GNU_RELRO]
+    for p in f.segments:
+        if p.type == elf.PT_LOAD and p.flags & elf.PF_W:
+            lo, hi = p.vaddr, p.vaddr + p.memsz
+            covered = 0
+            for r in relro:
+                a, b = max(lo, r.vaddr), min(hi, r.vaddr + r.memsz)
+                covered += max(0, b - a)
+            total += p.memsz - covered
+        elif p.type == elf.PT_TLS:
+            total += p.memsz
+    return total
+
+
+_IGNORED_FACTS = ("IRELATIVE (library ifuncs)",)
+# The linker pads before each output section to its alignment, so adding n
+# bytes to .data/.bss/.tbss can grow the segments by up to one alignment unit
+# of the host's sections each.  That padding (at most PADDED_SECTIONS times
+# the baseline's largest writable-section alignment) is tolerated on the
+# executable; check_object still holds the object's own bytes to the cap.
+PADDED_SECTIONS = 3
+
+
+def padding_allowance(base: elf.Elf) -> int:
+    aligns = [s.addralign for s in base.sections if s.alloc and s.writable and s.addralign]
+    return PADDED_SECTIONS * min(max(aligns or [64]), 4096)
+
+
+def check_linked(exe: str, baseline_exe: str, cfg: Config) -> list[Violation]:
+    """Violations of the linked executable against the baseline (the same
+    host linked with an empty allocator): `load-time-code` for anything the
+    loader would run beyond the baseline's, `global-data` for writable memory
+    beyond the baseline's + max_global_data.  An executable this reader
+    cannot parse is `load-time-code` too: it cannot be shown safe, so it is
+    never run.  Raises ToolError when the BASELINE cannot be read (a kit
+    problem, not the student's)."""
+    try:
+        base = elf.Elf.read(baseline_exe)
+        base_facts, base_w = load_time_facts(base, cfg.contract), writable_memory(base)
+    except elf.ElfError as e:
+        raise ToolError(f"baseline executable: {e}") from None
+    out: list[Violation] = []
+
+    def add(rule, symbol, message):
+        pen, zero = _penalty(cfg, rule)
+        out.append(Violation(rule, symbol, message, pen, zero))
+
+    try:
+        sub = elf.Elf.read(exe)
+        facts, w = load_time_facts(sub, cfg.contract), writable_memory(sub)
+    except elf.ElfError as e:
+        add("load-time-code", "(executable)",
+            f"the linked executable cannot be verified ({e}); it is not run")
+        return out
+    extra = [(k, facts[k], base_facts.get(k, 0)) for k in facts
+             if k not in _IGNORED_FACTS and facts[k] > base_facts.get(k, 0)]
+    if extra:
+        what = "; ".join(f"{k}: {v} (without the submission: {b})" for k, v, b in extra)
+        add("load-time-code", extra[0][0],
+            f"the linked program would run the submission's code when it is loaded, before any "
+            f"contract call ({what}); it is not run")
+    data = w - base_w
+    slack = padding_allowance(base)
+    if data > cfg.max_global_data + slack:
+        add("global-data", "(segments)",
+            f"the linked program has {data} bytes more writable memory than without the "
+            f"submission, above the cap of {cfg.max_global_data} bytes (+{slack} of the "
+            f"linker's alignment padding); keep metadata in the heap")
+    return out
