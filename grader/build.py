@@ -25,11 +25,13 @@ with ok=False and a one-line reason.  build/libdriver.a itself is made by
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from . import isolate
@@ -356,17 +358,32 @@ void my_free(void *ptr) { (void)ptr; }
 _baselines: dict = {}
 
 
-def baseline_executable(cfg: Config, hostlib: Path, workdir: Path, *, ldflags=()) -> Path:
+_baseline_lock = threading.Lock()
+
+
+def baseline_executable(cfg: Config, hostlib: Path, workdir: Path | None = None, *,
+                        ldflags=()) -> Path:
     """The host linked with EMPTY_ALLOCATOR, built the same way as a
     submission (same compiler, flags, objcopy, link), into workdir; cached
-    per process while the host library is unchanged.  Raises
+    per process while the host library is unchanged (workdir None: a
+    directory of this process under build/grade/).  Raises
     DriverLibraryError when it cannot be built (a kit problem)."""
-    st = Path(hostlib).stat()
+    with _baseline_lock:
+        return _baseline(cfg, Path(hostlib), workdir, tuple(ldflags))
+
+
+def _baseline(cfg: Config, hostlib: Path, workdir: Path | None, ldflags: tuple) -> Path:
+    st = hostlib.stat()
     key = (str(hostlib), st.st_mtime_ns, st.st_size, cfg.compiler(), tuple(cfg.cflags), tuple(ldflags),
            tuple(cfg.contract))
     cached = _baselines.get(key)
     if cached is not None and cached.exists():
         return cached
+    if workdir is None:
+        root = REPO_ROOT / "build" / "grade"
+        root.mkdir(parents=True, exist_ok=True)
+        workdir = Path(tempfile.mkdtemp(prefix=f"baseline.{os.getpid()}.", dir=root))
+        atexit.register(shutil.rmtree, str(workdir), True)
     workdir.mkdir(parents=True, exist_ok=True)
     obj = workdir / "empty.o"
     r = compile_object(EMPTY_ALLOCATOR, cfg, "(empty allocator)", obj)

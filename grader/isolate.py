@@ -240,10 +240,12 @@ def reachable_by_nobody(path: str) -> bool:
         p = parent
 
 
-def _bwrap_argv(workdir_fd: int, read_only, hide, network: bool, argv) -> list[str]:
+def _bwrap_argv(workdir_fd: int, read_only, hide, network: bool, argv, proc: bool = False) -> list[str]:
     a = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if network:
         a.append("--share-net")
+    if proc:                                # the PID namespace's own /proc (valgrind reads its maps)
+        a += ["--proc", "/proc"]
     for d in SYSTEM_DIRS:
         if os.path.islink(d):               # merged /usr: /lib -> usr/lib
             a += ["--symlink", os.readlink(d), d]
@@ -288,14 +290,15 @@ class _Plan:
     note: str = ""
 
 
-def _plan(layer: str, argv, workdir: str, workdir_fd: int, read_only, hide, network: bool) -> _Plan:
+def _plan(layer: str, argv, workdir: str, workdir_fd: int, read_only, hide, network: bool,
+          proc: bool = False) -> _Plan:
     env = {"PATH": PATH, "LC_ALL": "C", "HOME": workdir, "TMPDIR": workdir}
     if layer == "bwrap":
         # As root, bwrap runs as NOBODY_UID when it can reach the directory;
         # otherwise as root with every capability dropped (a note says so).
         nobody = _is_root() and reachable_by_nobody(workdir) and \
             all(reachable_by_nobody(str(p)) for p in read_only)
-        plan = _Plan(_bwrap_argv(workdir_fd, read_only, hide, network, argv), {"PATH": PATH}, "/",
+        plan = _Plan(_bwrap_argv(workdir_fd, read_only, hide, network, argv, proc), {"PATH": PATH}, "/",
                      (workdir_fd,), None, nobody)
         if _is_root() and not nobody:
             plan.note = (f"bwrap ran as root without capabilities: {workdir} is not reachable by "
@@ -307,8 +310,10 @@ def _plan(layer: str, argv, workdir: str, workdir_fd: int, read_only, hide, netw
             for h in hide:
                 if any(_under(h, d) for d in list(SYSTEM_DIRS) + [str(p) for p in read_only]):
                     raise IsolationError(f"landlock cannot hide {h}: it lies beneath a system directory")
-            ruleset = make_ruleset(list(SYSTEM_DIRS) + list(SYSTEM_FILES) + [str(p) for p in read_only],
-                                   [workdir])
+            # /proc when asked: Landlock's ptrace rule keeps other processes'
+            # environ/mem/maps closed; cmdline and status stay readable.
+            ruleset = make_ruleset(list(SYSTEM_DIRS) + list(SYSTEM_FILES) + [str(p) for p in read_only]
+                                   + (["/proc"] if proc else []), [workdir])
         return _Plan(_unshare_argv(network, argv), env, workdir, (), ruleset, False, not _is_root())
     if layer == "uid":
         if not _is_root():
@@ -446,24 +451,26 @@ def probe_layer() -> tuple[str, list[str]]:
 
 def run_confined(argv, *, workdir, read_only=(), hide=(), timeout_s: float, output_cap: int,
                  memory_bytes: int | None, cpu_s: float | None = None, network: bool = False,
-                 fsize_bytes: int | None = 256 << 20, nproc: int = 64, layer: str | None = None) -> Completed:
+                 fsize_bytes: int | None = 256 << 20, nproc: int = 64, layer: str | None = None,
+                 proc: bool = False) -> Completed:
     """Run argv (relative paths into workdir) confined; see the module doc.
     `hide`: secret directories that must stay invisible even if they lie
-    beneath a system directory.  Never raises for what the command does;
+    beneath a system directory.  `proc`: show a /proc (valgrind needs one).  Never raises for what the command does;
     raises IsolationError when no layer can be set up."""
     if layer is None:
         layer, _ = probe_layer()
     workdir = os.path.realpath(str(workdir))
     return _run(layer, list(argv), workdir, tuple(read_only), tuple(hide), timeout_s, output_cap,
-                memory_bytes, cpu_s if cpu_s is not None else timeout_s, network, fsize_bytes, nproc)
+                memory_bytes, cpu_s if cpu_s is not None else timeout_s, network, fsize_bytes, nproc,
+                proc)
 
 
 def _run(layer, argv, workdir, read_only, hide, timeout_s, output_cap, memory_bytes, cpu_s, network,
-         fsize, nproc) -> Completed:
+         fsize, nproc, proc=False) -> Completed:
     wfd = os.open(workdir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     plan = None
     try:
-        plan = _plan(layer, argv, workdir, wfd, read_only, hide, network)
+        plan = _plan(layer, argv, workdir, wfd, read_only, hide, network, proc)
         if plan.drop_uid or (layer in ("landlock", "unshare") and _is_root()):
             _hand_to_nobody(workdir)
         t0 = time.monotonic()

@@ -100,6 +100,16 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
     if not result.build.ok:
         scoring.finish(result, cfg)
         return
+    # 2b. the linked executable against the baseline (the host with an empty
+    # allocator): load-time code and writable segments, decided on the file.
+    # A kit problem here raises: grade() turns it into an internal error.
+    baseline = build.baseline_executable(cfg, opts.libdriver)
+    result.static.violations += static.check_linked(result.build.driver, str(baseline), cfg)
+    if any(v.zero for v in result.static.violations):
+        # Never run what a check rejected: its score is zero whatever it does.
+        result.notes.append("not run: a static check sets the score to zero")
+        scoring.finish(result, cfg)
+        return
 
     # 3. the driver
     specs = runner.select_traces(cfg, opts.trace_dirs, opts.trace_files)
