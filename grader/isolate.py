@@ -158,10 +158,10 @@ def _fs_mask(abi: int) -> int:
     return m
 
 
-def make_ruleset(read_dirs, write_dirs, rw_files=("/dev/null",)) -> int:
+def make_ruleset(read_dirs, write_dirs, rw_files=("/dev/null",), network: bool = False) -> int:
     """A Landlock ruleset fd (close-on-exec, made in the grader): read and
     execute beneath read_dirs, everything beneath write_dirs, read/write
-    rw_files.  The child only applies it (apply_ruleset), so nothing heavy
+    rw_files; no TCP unless network (where the ABI has network rules).  The child only applies it (apply_ruleset), so nothing heavy
     runs between fork and exec.  Raises IsolationError."""
     abi = landlock_abi()
     if abi < 1:
@@ -169,7 +169,7 @@ def make_ruleset(read_dirs, write_dirs, rw_files=("/dev/null",)) -> int:
     libc = _libc()
     libc.syscall.restype = ctypes.c_long
     fs = _fs_mask(abi)
-    attr = _RulesetAttr(fs, _NET_ALL if abi >= 4 else 0, _SCOPE_ALL if abi >= 6 else 0)
+    attr = _RulesetAttr(fs, _NET_ALL if abi >= 4 and not network else 0, _SCOPE_ALL if abi >= 6 else 0)
     size = 24 if abi >= 6 else (16 if abi >= 4 else 8)
     rfd = libc.syscall(ctypes.c_long(_SYS_CREATE_RULESET), ctypes.byref(attr), ctypes.c_size_t(size),
                        ctypes.c_uint32(0))
@@ -275,7 +275,9 @@ def _unshare_argv(network: bool, argv) -> list[str]:
     a.append("--")
     if _is_root():
         a += ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_GID}", "--clear-groups", "--"]
-    return a + list(argv)
+    # util-linux unshare mis-reports a child killed by a signal (it fails to
+    # re-raise it and exits 1); a shell in between turns it into 128 + N.
+    return a + ["sh", "-c", '"$@"; exit $?', "sh"] + list(argv)
 
 
 @dataclass
@@ -313,7 +315,7 @@ def _plan(layer: str, argv, workdir: str, workdir_fd: int, read_only, hide, netw
             # /proc when asked: Landlock's ptrace rule keeps other processes'
             # environ/mem/maps closed; cmdline and status stay readable.
             ruleset = make_ruleset(list(SYSTEM_DIRS) + list(SYSTEM_FILES) + [str(p) for p in read_only]
-                                   + (["/proc"] if proc else []), [workdir])
+                                   + (["/proc"] if proc else []), [workdir], network=network)
         return _Plan(_unshare_argv(network, argv), env, workdir, (), ruleset, False, not _is_root())
     if layer == "uid":
         if not _is_root():
@@ -485,7 +487,10 @@ def _run(layer, argv, workdir, read_only, hide, timeout_s, output_cap, memory_by
                              error=f"{argv[0] if layer in ('uid', 'rlimits') else plan.argv[0]}: "
                                    f"cannot start ({e.strerror or e})")
         output, total, timed_out = _collect(proc, timeout_s, output_cap)
-        return Completed(proc.returncode, output, total > len(output), timed_out, layer,
+        rc = proc.returncode
+        if layer in ("bwrap", "landlock", "unshare") and rc is not None and 128 < rc < 128 + 65:
+            rc = -(rc - 128)    # the namespace's init reports a death by signal N as 128 + N
+        return Completed(rc, output, total > len(output), timed_out, layer,
                          output_bytes=total, elapsed_s=time.monotonic() - t0,
                          notes=[plan.note] if plan.note else [])
     finally:
