@@ -338,15 +338,17 @@ _CLONE_NEWUSER = 0x10000000
 
 
 def _enter_userns() -> None:
-    """In the child: a user namespace mapping our uid to itself, so that the
-    util-linux `unshare` exec'd next may make PID and network namespaces."""
+    """In the child: a user namespace in which our uid is 0, so that the
+    util-linux `unshare` exec'd next keeps the capabilities (across execve
+    only uid 0 keeps them) to make PID and network namespaces.  Outside, the
+    process is still our own unprivileged uid."""
     uid = os.getuid()
     libc = _libc()
     if libc.unshare(_CLONE_NEWUSER) != 0:
         raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWUSER)")
     fd = os.open("/proc/self/uid_map", os.O_WRONLY)
     try:
-        os.write(fd, f"{uid} {uid} 1".encode())
+        os.write(fd, f"0 {uid} 1".encode())
     finally:
         os.close(fd)
 
