@@ -240,7 +240,7 @@ def test_works_for_a_grader_that_is_not_root(layer):
             "layer, notes = isolate.probe_layer()\n"
             "import os, tempfile\n"
             "d = tempfile.mkdtemp()\n"
-            "c = isolate.run_confined(['sh', '-c', 'cat %s 2>/dev/null; echo ok'], workdir=d,\n"
+            "c = isolate.run_confined(['sh', '-c', 'head -c 40 %s 2>/dev/null; echo; echo ok'], workdir=d,\n"
             "    timeout_s=20, output_cap=4096, memory_bytes=1 << 30)\n"
             "print(layer, c.layer, c.output.decode().split())\n"
             "import shutil; shutil.rmtree(d)\n") % (str(REPO), str(REPO / "solution" / "my_alloc.c"))
@@ -255,8 +255,8 @@ def test_works_for_a_grader_that_is_not_root(layer):
     assert got == used == ("bwrap" if layer == "auto" else layer), p.stdout
     if used in PRIVATE_VIEW:
         assert eval(rest) == ["ok"]
-    else:
-        assert eval(rest)[-1] == "ok"
+    else:   # the documented limit: no private view, the world-readable kit shows
+        assert "ok" in eval(rest) and len(eval(rest)) > 1
 
 
 def test_command_not_found_is_reported_not_raised(workdir):
