@@ -114,9 +114,10 @@ def _own_file(f: str) -> str | None:
     """The name to show for a file the sandboxed compiler named, or None
     when it is not the submission or a contract header."""
     f = f.strip()
-    for prefix in (isolate.SANDBOX_DIR + "/", "./"):
-        if f.startswith(prefix):
-            f = f[len(prefix):]
+    if f.startswith(isolate.SANDBOX_DIR + "/"):
+        f = f[len(isolate.SANDBOX_DIR) + 1:]
+    if f and not f.startswith(("<", "{")):
+        f = os.path.normpath(f)     # clang's __FILE__ grows "././" with each nested include
     if f == SOURCE_NAME or f in ("<inline asm>", "{standard input}"):
         return SOURCE_NAME   # clang's and gas's names for the submission's own assembly
     if f in tuple("include/" + h for h in CONTRACT_HEADERS):
@@ -281,8 +282,13 @@ def compile_object(source_bytes: bytes, cfg: Config, shown: str, obj_out: Path) 
         elif c.returncode is not None and c.returncode < 0:
             result.reason = f"the compiler was {c.describe()}"
         else:
-            last = [l for l in text.strip().splitlines() if l.strip()]
-            result.reason = last[-1][:300] if last else f"the compiler failed ({c.describe()})"
+            last = [l for l in text.strip().splitlines() if l.strip() and not l.startswith("[")]
+            if c.truncated:
+                result.reason = (f"the compiler failed ({c.describe()}) after printing "
+                                 f"{c.output_bytes} bytes of messages (the first {BUILD_OUTPUT_CAP} "
+                                 "were read; they name no error)")
+            else:
+                result.reason = last[-1][:300] if last else f"the compiler failed ({c.describe()})"
         if not result.diagnostics:
             result.diagnostics = [Diagnostic("error", result.reason, shown)]
         return result
