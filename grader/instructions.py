@@ -88,6 +88,7 @@ VALGRIND_MEMORY_BYTES = 32 << 30     # valgrind's own reservations plus the host
 def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
     """A fresh directory holding only the binary (its debug info removed)
     and the one trace being counted."""
+    parent.mkdir(parents=True, exist_ok=True)
     d = Path(tempfile.mkdtemp(prefix="callgrind-", dir=str(parent)))
     os.chmod(d, 0o755)
     (d / "bin").mkdir()
