@@ -89,6 +89,8 @@ def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
     """A fresh directory holding only the binary (its debug info removed)
     and the one trace being counted."""
     parent.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and not isolate.reachable_by_nobody(str(parent)):
+        parent = Path(tempfile.gettempdir())    # so that bwrap can run as the unprivileged uid
     d = Path(tempfile.mkdtemp(prefix="callgrind-", dir=str(parent)))
     os.chmod(d, 0o755)
     (d / "bin").mkdir()

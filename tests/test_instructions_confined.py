@@ -52,8 +52,10 @@ def test_unconfined_the_snoop_reads_the_kit_and_writes_outside(snoop_driver):
     mark.unlink()
 
 
-def test_counted_confined_it_does_neither_and_is_still_counted(snoop_driver, tmp_path):
+def test_counted_confined_it_does_neither_and_is_still_counted(snoop_driver):
     exe, mark = snoop_driver
+    tmp_path = Path(tempfile.mkdtemp(prefix="counted-"))      # reachable by uid 65534
+    os.chmod(tmp_path, 0o755)
     count, err, layer = instructions.callgrind_count(str(exe), instructions.MINE_ARGS, str(TRACE),
                                                      300, tmp_path)
     assert err == "" and layer == isolate.probe_layer()[0] == "bwrap"
@@ -63,6 +65,7 @@ def test_counted_confined_it_does_neither_and_is_still_counted(snoop_driver, tmp
                                                 tmp_path)
     assert err == "" and libc > 0
     assert list(tmp_path.iterdir()) == []       # the sandbox directories are gone
+    tmp_path.rmdir()
 
 
 def test_the_sandbox_holds_only_the_binary_and_the_one_trace(snoop_driver, tmp_path):
