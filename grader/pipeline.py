@@ -90,6 +90,9 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
 
     # 1. build
     result.build = build.compile_submission(submission, workdir, cfg, opts.libdriver, shown)
+    if result.build.isolation not in ("", "bwrap", "landlock"):
+        from . import isolate
+        result.notes.append(f"the compiler ran with weak isolation: {isolate.layer_summary()}")
     source = build.find_source(submission)
     if result.build.object_file and Path(result.build.object_file).exists():
         # 2. static checks (also on a link failure: they often explain it)

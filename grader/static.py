@@ -170,6 +170,8 @@ def driver_symbols(libdriver: str) -> frozenset[str]:
 
 
 def _penalty(cfg: Config, rule: str) -> tuple[float, bool]:
+    if rule == "load-time-code":    # never configurable: such a program is never run
+        return 0.0, True
     v = cfg.penalties.get(rule, "zero")
     return (0.0, True) if v == "zero" else (float(v), False)
 

@@ -212,3 +212,11 @@ def test_the_grader_never_runs_a_submission_with_a_constructor(tmp_path):
     assert {"interposition", "load-time-code"} <= rules
     assert doc["traces"] == []
     assert not marker.exists()
+
+
+def test_load_time_code_is_always_zero_whatever_the_config(host, tmp_path):
+    import dataclasses
+    obj, exe, base, cfg = link(LINKED / "ifunc-static" / "my_alloc.c", host, "static", tmp_path)
+    lenient = dataclasses.replace(cfg, penalties=dict(cfg.penalties, **{"load-time-code": 1}))
+    (v,) = static.check_linked(str(exe), str(base), lenient)
+    assert v.rule == "load-time-code" and v.zero

@@ -263,3 +263,26 @@ def test_command_not_found_is_reported_not_raised(workdir):
     c = isolate.run_confined(["/nonexistent/cc"], workdir=workdir, timeout_s=5, output_cap=100,
                              memory_bytes=1 << 30, layer="rlimits")
     assert not c.ok and "cannot start" in c.error
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid layer is root's")
+def test_a_weak_layer_is_reported_in_the_grade(tmp_path):
+    """Forced down to the uid layer, the grade says so in its notes and its
+    JSON; with the machine's own layer (bwrap) there is no such note."""
+    import json
+    docs = {}
+    for forced in ("uid", ""):
+        env = dict(os.environ)
+        env.pop("SLABLAB_ISOLATION", None)
+        if forced:
+            env["SLABLAB_ISOLATION"] = forced
+        out = tmp_path / f"{forced or 'auto'}.json"
+        subprocess.run([sys.executable, "-m", "grader", str(REPO / "starter" / "my_alloc.c"), "-f",
+                        str(REPO / "traces" / "short-01-one-block.rep"), "--no-timing", "-q",
+                        "--json", str(out), "--workdir", str(tmp_path / "w")],
+                       cwd=REPO, env=env, capture_output=True, timeout=300)
+        docs[forced] = json.loads(out.read_text())
+    assert docs["uid"]["build"]["isolation"] == "uid"
+    assert any(n.startswith("the compiler ran with weak isolation: uid (") for n in docs["uid"]["notes"])
+    assert docs[""]["build"]["isolation"] == "bwrap"
+    assert not any("weak isolation" in n for n in docs[""]["notes"])
