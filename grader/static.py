@@ -134,6 +134,9 @@ def read_sections(obj: str) -> list[tuple[str, str, int, str]]:
 # .dtors/init arrays whatever their type.
 LOAD_TIME_TYPES = (elf.SHT_INIT_ARRAY, elf.SHT_FINI_ARRAY, elf.SHT_PREINIT_ARRAY)
 LOAD_TIME_NAMES = re.compile(r"^\.(init|fini|ctors|dtors|init_array|fini_array|preinit_array)(\..*)?$")
+# Allocated input sections ld merges into the relocation tables (.rela.iplt,
+# .rela.dyn, ...): bytes there are applied by the loader or the static start-up.
+RELOC_NAMES = re.compile(r"^\.rela?(\..*)?$")
 # ld's default script puts exactly these into the read-only-after-relocation
 # part (PT_GNU_RELRO); ".data.rel.rox" is not among them.
 RELRO_NAMES = re.compile(r"^\.data\.rel\.ro(\..*)?$")
@@ -228,6 +231,12 @@ def check_object(obj: str, cfg: Config, libdriver: str | None = None,
     if ctor:
         add("interposition", ctor[0].name,
             "defines a constructor or destructor (code that runs outside the contract's calls)")
+    reloc_like = [sec for sec in f.sections if sec.alloc and sec.size > 0 and
+                  (sec.type in (elf.SHT_RELA, elf.SHT_REL) or RELOC_NAMES.match(sec.name))]
+    if reloc_like:
+        add("load-time-code", reloc_like[0].name,
+            f"has the allocated section {reloc_like[0].name!r}, which the linker merges into the "
+            f"relocation tables that run at load time")
     ifuncs = sorted({sy.name for sy in f.symbols if sy.type == elf.STT_GNU_IFUNC})
     if ifuncs:
         add("load-time-code", ifuncs[0],
