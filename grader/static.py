@@ -133,7 +133,8 @@ def read_sections(obj: str) -> list[tuple[str, str, int, str]]:
 # and by the names ld's default script collects into .init/.fini/.ctors/
 # .dtors/init arrays whatever their type.
 LOAD_TIME_TYPES = (elf.SHT_INIT_ARRAY, elf.SHT_FINI_ARRAY, elf.SHT_PREINIT_ARRAY)
-LOAD_TIME_NAMES = re.compile(r"^\.(init|fini|ctors|dtors|init_array|fini_array|preinit_array)(\..*)?$")
+LOAD_TIME_NAMES = re.compile(r"^(\.(init|fini|ctors|dtors|init_array|fini_array|preinit_array)(\..*)?|"
+                             r"__libc_atexit|__libc_subfreeres|__libc_thread_subfreeres)$")
 # Allocated input sections ld merges into the relocation tables (.rela.iplt,
 # .rela.dyn, ...): bytes there are applied by the loader or the static start-up.
 RELOC_NAMES = re.compile(r"^\.rela?(\..*)?$")
@@ -318,6 +319,14 @@ def _section_holding(f: elf.Elf, addr: int | None):
     return None if addr is None else f.section_at(addr)
 
 
+GLIBC_HOOK_SECTIONS = ("__libc_atexit", "__libc_subfreeres", "__libc_freeres_ptrs",
+                       "__libc_thread_subfreeres", "__libc_IO_vtables")
+# Tags whose VALUE is a size or count (compared through the facts above, or
+# harmless: relocation table sizes grow with any code).
+_SIZE_TAGS = {2, 8, 9, 10, 11, 18, 19, 23, 0x6FFFFFF9, 0x6FFFFFFA, 0x6FFFFEF5, 0x6FFFFFF0,
+              0x6FFFFFFE, 0x6FFFFFFF}
+
+
 def load_time_facts(f: elf.Elf, contract=()) -> dict:
     """Counts and sizes of everything that runs when f is loaded, each
     measured without names: arrays by section type and by DT_* tags, .init
@@ -345,6 +354,16 @@ def load_time_facts(f: elf.Elf, contract=()) -> dict:
     # even when no DT tag or crt symbol points at them.
     for name in (".init", ".fini"):
         facts[name + " sections"] = sum(s.size for s in f.sections if s.name == name)
+    # Tables glibc itself walks by section name (__start_/__stop_ symbols):
+    # static exit() calls every pointer in __libc_atexit, __libc_freeres()
+    # (valgrind calls it at exit) those in __libc_subfreeres.
+    for name in GLIBC_HOOK_SECTIONS:
+        facts[name + " bytes"] = sum(s.size for s in f.sections if s.name == name)
+    # Every dynamic tag at most as often as in the baseline: an extra
+    # DT_NEEDED would load a library whose constructors run; DT_AUDIT an auditor.
+    for tag in sorted({t for t, _ in f.dynamic}):
+        if tag not in _SIZE_TAGS:
+            facts[f"dynamic tag {tag} entries"] = sum(1 for t, _ in f.dynamic if t == tag)
     library = {s.value for s in f.symbols if s.defined and s.bind in (elf.STB_GLOBAL, elf.STB_WEAK)
                and s.type == elf.STT_GNU_IFUNC and s.name not in contract}
     irel = f.irelative()
