@@ -241,10 +241,15 @@ def compile_object(source_bytes: bytes, cfg: Config, shown: str, obj_out: Path) 
     result.isolation = layer
     d = make_build_dir(source_bytes)
     try:
-        c = isolate.run_confined(cmd, workdir=d, read_only=extra_ro, hide=secret_paths(cfg),
-                                 timeout_s=cfg.build_timeout_s, output_cap=BUILD_OUTPUT_CAP,
-                                 memory_bytes=BUILD_MEMORY_BYTES, cpu_s=cfg.build_timeout_s,
-                                 fsize_bytes=BUILD_FILE_BYTES, layer=layer)
+        try:
+            c = isolate.run_confined(cmd, workdir=d, read_only=extra_ro, hide=secret_paths(cfg),
+                                     timeout_s=cfg.build_timeout_s, output_cap=BUILD_OUTPUT_CAP,
+                                     memory_bytes=BUILD_MEMORY_BYTES, cpu_s=cfg.build_timeout_s,
+                                     fsize_bytes=BUILD_FILE_BYTES, layer=layer)
+        except isolate.IsolationError as e:
+            result.reason = f"the compiler cannot be confined on this machine: {e}"
+            result.diagnostics = [Diagnostic("error", result.reason)]
+            return result
         raw = c.output.decode("utf-8", "replace")
         if c.truncated:     # the last line may be cut in the middle
             raw = raw[:raw.rfind("\n") + 1]
@@ -330,10 +335,13 @@ def link_allocator(obj: Path, workdir: Path, cfg: Config, hostlib: Path, *, ldfl
                   "link")]
         text = ""
         for cmd, what in steps:
-            c = isolate.run_confined(cmd, workdir=d, hide=secret_paths(cfg),
-                                     timeout_s=cfg.build_timeout_s, output_cap=BUILD_OUTPUT_CAP,
-                                     memory_bytes=BUILD_MEMORY_BYTES, cpu_s=cfg.build_timeout_s,
-                                     fsize_bytes=4 * BUILD_FILE_BYTES)
+            try:
+                c = isolate.run_confined(cmd, workdir=d, hide=secret_paths(cfg),
+                                         timeout_s=cfg.build_timeout_s, output_cap=BUILD_OUTPUT_CAP,
+                                         memory_bytes=BUILD_MEMORY_BYTES, cpu_s=cfg.build_timeout_s,
+                                         fsize_bytes=4 * BUILD_FILE_BYTES)
+            except isolate.IsolationError as e:
+                return False, None, f"the {what} step cannot be confined on this machine: {e}\n"
             out = c.output.decode("utf-8", "replace")
             text += out
             if not c.ok:

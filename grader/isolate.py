@@ -58,7 +58,6 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 NOBODY_UID = 65534
 NOBODY_GID = 65534

@@ -133,3 +133,14 @@ def test_an_oversized_submission_is_refused_before_compiling(tmp_path):
     big.write_bytes(b"/*" + b"x" * build.MAX_SOURCE_BYTES + b"*/\n")
     r = build.compile_submission(big, tmp_path / "w", config.load(), shown="big/my_alloc.c")
     assert not r.ok and r.reason.startswith("big/my_alloc.c: cannot be read (")
+
+
+def test_a_machine_that_cannot_confine_gives_a_clear_build_failure(tmp_path, monkeypatch):
+    """SLABLAB_ISOLATION names a layer that cannot work: no compile runs
+    unconfined by accident; the build fails with the reason."""
+    monkeypatch.setattr(build.isolate, "_probed", {})
+    monkeypatch.setenv("SLABLAB_ISOLATION", "nonsense")
+    r = build.compile_object(b"int my_init(void) { return 0; }\n", config.load(), "x/my_alloc.c",
+                             tmp_path / "o.o")
+    assert not r.ok and not (tmp_path / "o.o").exists()
+    assert r.reason.startswith("the compiler cannot be confined on this machine: SLABLAB_ISOLATION=nonsense")

@@ -286,3 +286,25 @@ def test_a_weak_layer_is_reported_in_the_grade(tmp_path):
     assert any(n.startswith("the compiler ran with weak isolation: uid (") for n in docs["uid"]["notes"])
     assert docs[""]["build"]["isolation"] == "bwrap"
     assert not any("weak isolation" in n for n in docs[""]["notes"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to write beneath /usr")
+def test_a_secret_beneath_a_system_directory_is_hidden(workdir):
+    """A TA's hidden traces kept beneath /usr (hidden_dir may be absolute)
+    are masked under bwrap; Landlock cannot mask them and refuses; without
+    `hide` they show (so the test can fail)."""
+    secret_dir = Path(tempfile.mkdtemp(prefix="slablab-hidden-", dir="/usr/local/share"))
+    try:
+        os.chmod(secret_dir, 0o755)
+        (secret_dir / "hidden-1.rep").write_text("a 0 16\n")
+        os.chmod(secret_dir / "hidden-1.rep", 0o644)
+        script = f"cat {secret_dir}/hidden-1.rep 2>/dev/null; echo end"
+        shown = run("bwrap", ["sh", "-c", script], workdir)
+        assert shown.output == b"a 0 16\nend\n"
+        masked = run("bwrap", ["sh", "-c", script], workdir, hide=(str(secret_dir),))
+        assert masked.output == b"end\n"
+        if "landlock" in LAYERS:
+            with pytest.raises(isolate.IsolationError, match="landlock cannot hide"):
+                run("landlock", ["true"], workdir, hide=(str(secret_dir),))
+    finally:
+        shutil.rmtree(secret_dir)
