@@ -103,7 +103,7 @@ def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
 
 
 def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Path,
-                    layer: str | None = None) -> tuple[int | None, str, str]:
+                    layer: str | None = None, hide=None) -> tuple[int | None, str, str]:
     """(instructions of the allocator calls in the one replay, problem or "",
     isolation layer) for one allocator on one trace, under valgrind run by
     isolate.run_confined: no network, no view of the kit, only the binary
@@ -119,7 +119,7 @@ def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Pat
             c = isolate.run_confined(argv, workdir=d, timeout_s=timeout_s, output_cap=64 << 10,
                                      memory_bytes=VALGRIND_MEMORY_BYTES, cpu_s=timeout_s,
                                      network=False, fsize_bytes=1 << 30, proc=True,
-                                     hide=secret_paths(), layer=layer)
+                                     hide=secret_paths() if hide is None else hide, layer=layer)
         except isolate.IsolationError as e:
             return None, f"valgrind cannot be confined here: {e}", ""
         if c.error:
@@ -169,15 +169,16 @@ def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *
     workdir.mkdir(parents=True, exist_ok=True)
     libc_binary = libc_binary or driver
     budget = cfg.instructions_timeout_s
-    layers = set()
+    from .build import secret_paths
+    hide = secret_paths(cfg)
     results = {}
     for s in todo:
-        mine, err, layer = callgrind_count(driver, mine_args, str(s.path), budget, workdir)
-        layers.add(layer)
+        # the layer is the process's one (probe_layer), reported with the build
+        mine, err, _ = callgrind_count(driver, mine_args, str(s.path), budget, workdir, hide=hide)
         if err:
             return err
-        libc, err, layer = callgrind_count(libc_binary, libc_args, str(s.path), budget, workdir)
-        layers.add(layer)
+        libc, err, _ = callgrind_count(libc_binary, libc_args, str(s.path), budget, workdir,
+                                       hide=hide)
         if err:
             return err
         results[s.name] = (mine, libc)
