@@ -1,9 +1,14 @@
 """--speed instructions: a deterministic throughput measure with valgrind.
 
-For each allocator (the submission's, then libc's) one valgrind callgrind run
-replays every already-correct trace once, unchecked and untimed, in-process
-(`driver --replay-only [-l]`), dumping a profile after each replay
-(--dump-after=replay_timed).  From each dump we add up the inclusive cost of
+For each already-correct trace and each allocator (the submission's, then
+libc's) one valgrind callgrind run replays that trace once, unchecked and
+untimed (`driver --replay-only [-l] -f TRACE`), dumping a profile after the
+replay (--dump-after=replay_timed).  valgrind shares the process with the
+allocator, so the host's seccomp seal cannot be installed under it; the run
+is contained instead by isolate.run_confined: its own namespaces (no
+network), a directory holding only the binary and that ONE trace, the
+system directories read-only and nothing of the kit, rlimits, and the whole
+process tree killed on a timeout.  From each dump we add up the inclusive cost of
 the calls that replay_timed -- the same loop the wall-clock timing runs --
 makes into the allocator (my_alloc, my_free, the realloc path; malloc, free,
 realloc for libc), leaving out the driver's own set-up (begin: my_init,
@@ -17,11 +22,11 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
+import shutil
 import tempfile
-from collections import defaultdict
 from pathlib import Path
 
+from . import isolate
 from .model import TraceResult
 
 # Functions whose calls from replay_timed are the allocator's work.
@@ -69,87 +74,119 @@ def replay_cost(profile_text: str, caller: str = REPLAY_FUNCTION) -> tuple[int, 
     return cost, calls
 
 
-def _limit_child(cpu_seconds: float) -> None:
-    """Resource limits for the valgrind run.  valgrind shares the process with
-    the allocator, so the driver's seccomp seal cannot be installed here (it
-    would filter valgrind's own system calls): this run is contained by these
-    limits and by the static checks only, and happens only after the sandboxed
-    checked replay of the same traces passed.  README "grader" says so."""
-    import resource
-    cpu = int(cpu_seconds) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_NPROC, (64, 64))
+# How each allocator's unchecked replay of ONE trace is started, inside the
+# sandbox directory (binary copied in as "bin/<name>", the trace as
+# "trace.rep").  Today both are `driver --replay-only [-l]`; with the
+# allocator host they become `allocator --replay-only -f TRACE` and
+# `libc-host --replay-only -l -f TRACE` (pass libc_binary=build/libc-host).
+MINE_ARGS = ("--replay-only", "-f", "{trace}")
+LIBC_ARGS = ("--replay-only", "-l", "-f", "{trace}")
+TRACE_NAME = "trace.rep"
+VALGRIND_MEMORY_BYTES = 32 << 30     # valgrind's own reservations plus the host's heap region
 
 
-def callgrind_counts(driver: str, traces: list[str], libc: bool, timeout_s: float,
-                     scratch: Path) -> tuple[dict[str, int], str]:
-    """{trace file name: instructions} for one allocator, or ({}, problem)."""
-    prefix = scratch / ("libc" if libc else "mine")
-    for old in scratch.glob(prefix.name + ".*"):
-        old.unlink()
-    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={prefix}.%p",
-           f"--dump-after={REPLAY_FUNCTION}", "--compress-strings=no", "--compress-pos=no",
-           "--dump-instr=no", "--error-exitcode=0", driver, "--replay-only"]
-    if libc:
-        cmd.append("-l")
-    for t in traces:
-        cmd += ["-f", t]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LD_", "MALLOC_"))}
-    env.update(LC_ALL="C", LD_BIND_NOW="1")     # no lazy symbol binding in the counts
+def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
+    """A fresh directory holding only the binary (its debug info removed)
+    and the one trace being counted."""
+    parent.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0 and not isolate.reachable_by_nobody(str(parent)):
+        parent = Path(tempfile.gettempdir())    # so that bwrap can run as the unprivileged uid
+    d = Path(tempfile.mkdtemp(prefix="callgrind-", dir=str(parent)))
+    os.chmod(d, 0o755)
+    (d / "bin").mkdir()
+    target = d / "bin" / Path(binary).name
+    shutil.copyfile(binary, target)
+    os.chmod(target, 0o755)
+    without_debug_info(target)
+    shutil.copyfile(trace, d / TRACE_NAME)
+    return d
+
+
+def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Path,
+                    layer: str | None = None, hide=None) -> tuple[int | None, str, str]:
+    """(instructions of the allocator calls in the one replay, problem or "",
+    isolation layer) for one allocator on one trace, under valgrind run by
+    isolate.run_confined: no network, no view of the kit, only the binary
+    and the trace."""
+    d = _sandbox_with(binary, trace, parent)
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, env=env,
-                           stdin=subprocess.DEVNULL, errors="replace", start_new_session=True,
-                           preexec_fn=lambda: _limit_child(timeout_s))
-    except FileNotFoundError:
-        return {}, "valgrind is not installed (apt-get install valgrind)"
-    except subprocess.TimeoutExpired:
-        return {}, f"valgrind did not finish within {timeout_s:g} s"
-    names = [line.split()[0] for line in p.stdout.splitlines() if line.strip()]
-    if p.returncode not in (0, 1) or not names:
-        return {}, f"valgrind run failed (status {p.returncode}): {p.stderr.strip()[-300:]}"
-    parts = sorted(scratch.glob(prefix.name + ".*.*"), key=lambda f: int(f.name.rsplit(".", 1)[1]))
-    if len(parts) < len(names):
-        return {}, f"callgrind wrote {len(parts)} profiles for {len(names)} replays"
-    counts = {}
-    for name, part in zip(names, parts):
-        cost, _ = replay_cost(part.read_text(errors="replace"))
-        counts[name] = cost
-    return counts, ""
+        argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=profile.%p",
+                f"--dump-after={REPLAY_FUNCTION}", "--compress-strings=no", "--compress-pos=no",
+                "--dump-instr=no", "--error-exitcode=0", "--vgdb=no", "--log-file=valgrind.log",
+                "bin/" + Path(binary).name, *[a.replace("{trace}", TRACE_NAME) for a in args]]
+        try:
+            from .build import secret_paths
+            c = isolate.run_confined(argv, workdir=d, timeout_s=timeout_s, output_cap=64 << 10,
+                                     memory_bytes=VALGRIND_MEMORY_BYTES, cpu_s=timeout_s,
+                                     network=False, fsize_bytes=1 << 30, proc=True,
+                                     hide=secret_paths() if hide is None else hide, layer=layer)
+        except isolate.IsolationError as e:
+            return None, f"valgrind cannot be confined here: {e}", ""
+        if c.error:
+            return None, ("valgrind is not installed (apt-get install valgrind)"
+                          if "valgrind" in c.error else c.error), c.layer
+        if c.timed_out:
+            return None, f"valgrind did not finish within {timeout_s:g} s", c.layer
+        if c.returncode not in (0, 1):
+            log = (d / "valgrind.log").read_text(errors="replace")[-300:] if (d / "valgrind.log").exists() else ""
+            return None, (f"valgrind run failed ({c.describe()}): "
+                          f"{(log or c.output.decode(errors='replace')).strip()[-300:]}"), c.layer
+        parts = sorted(d.glob("profile.*.*"), key=lambda f: int(f.name.rsplit(".", 1)[1]))
+        if len(parts) != 1:
+            return None, f"callgrind wrote {len(parts)} profiles for one replay", c.layer
+        with open(parts[0], errors="replace") as f:
+            cost, _ = replay_cost(f.read(64 << 20))
+        return cost, "", c.layer
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
 
 
-def without_debug_info(driver: str, scratch: Path) -> str:
-    """A copy of the driver with its DWARF removed (the symbol table stays, so
-    function names do too): valgrind 3.19 cannot read clang 14's DWARF 5,
-    and names are all the counting needs."""
-    copy = scratch / "driver-nodebug"
+def without_debug_info(binary: Path) -> None:
+    """Remove the DWARF of the sandbox's copy in place (the symbol table
+    stays, so function names do too): valgrind 3.19 cannot read clang 14's
+    DWARF 5, and names are all the counting needs.  objcopy reads a file
+    linked from the submission, so it runs confined as well."""
     try:
-        p = subprocess.run(["objcopy", "--strip-debug", driver, str(copy)], capture_output=True,
-                           timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return driver
-    return str(copy) if p.returncode == 0 and copy.exists() else driver
+        c = isolate.run_confined(["objcopy", "--strip-debug", binary.name, binary.name + ".nodebug"],
+                                 workdir=binary.parent, timeout_s=60, output_cap=4096,
+                                 memory_bytes=1 << 30)
+    except isolate.IsolationError:
+        return
+    stripped = binary.parent / (binary.name + ".nodebug")
+    if c.ok and stripped.exists():
+        os.replace(stripped, binary)
 
 
-def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path) -> str:
-    """Fill t.instructions for every correct trace; return "" or a problem."""
+def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *,
+            libc_binary: str | None = None, mine_args=MINE_ARGS, libc_args=LIBC_ARGS) -> str:
+    """Fill t.instructions for every correct trace; return "" or a problem.
+    One confined valgrind run per allocator and trace; `driver` is the
+    submission's binary, libc_binary (default: the same) libc's."""
     by_name = {t.name: t for t in traces}
-    paths = [str(s.path) for s in specs if s.name in by_name and by_name[s.name].correct]
-    if not paths:
+    todo = [s for s in specs if s.name in by_name and by_name[s.name].correct]
+    if not todo:
         return ""
     workdir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=workdir, prefix="callgrind-") as tmp:
-        driver = without_debug_info(driver, Path(tmp))
-        mine, err = callgrind_counts(driver, paths, False, cfg.instructions_timeout_s, Path(tmp))
+    libc_binary = libc_binary or driver
+    budget = cfg.instructions_timeout_s
+    from .build import secret_paths
+    hide = secret_paths(cfg)
+    results = {}
+    for s in todo:
+        # the layer is the process's one (probe_layer), reported with the build
+        mine, err, _ = callgrind_count(driver, mine_args, str(s.path), budget, workdir, hide=hide)
         if err:
             return err
-        libc, err = callgrind_counts(driver, paths, True, cfg.instructions_timeout_s, Path(tmp))
+        libc, err, _ = callgrind_count(libc_binary, libc_args, str(s.path), budget, workdir,
+                                       hide=hide)
         if err:
             return err
-    for name, t in by_name.items():
-        if not t.correct or name not in mine or name not in libc or not t.ops:
+        results[s.name] = (mine, libc)
+    for name, (mine, libc) in results.items():
+        t = by_name[name]
+        if not t.ops:
             continue
-        m, l = mine[name] / t.ops, libc[name] / t.ops
+        m, l = mine / t.ops, libc / t.ops
         t.instructions = {"my_alloc": round(m, 2), "libc": round(l, 2),
                           "ratio": round(l / m, 4) if m > 0 else None}
     return ""

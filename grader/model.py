@@ -54,6 +54,7 @@ class BuildResult:
     allocator: str | None = None # the linked allocator host
     object_file: str | None = None
     reason: str = ""             # one line: why the build failed
+    isolation: str = ""          # the isolation layer the compiler ran under (grader/isolate.py)
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -90,6 +90,9 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
 
     # 1. build
     result.build = build.compile_submission(submission, workdir, cfg, opts.libdriver, shown)
+    if result.build.isolation not in ("", "bwrap", "landlock"):
+        from . import isolate
+        result.notes.append(f"the compiler ran with weak isolation: {isolate.layer_summary()}")
     source = build.find_source(submission)
     if result.build.object_file and Path(result.build.object_file).exists():
         # 2. static checks (also on a link failure: they often explain it)
@@ -100,6 +103,11 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
     if not result.build.ok:
         scoring.finish(result, cfg)
         return
+    # 2b. the linked executable against the baseline (the host with an empty
+    # allocator): load-time code and writable segments, decided on the file.
+    # A kit problem here raises: grade() turns it into an internal error.
+    baseline = build.baseline_executable(cfg, opts.libdriver)
+    result.static.violations += static.check_linked(result.build.allocator, str(baseline), cfg)
     # Never execute what a check rejected: a violation that zeroes the score
     # (load-time code, forbidden calls, interposition, global data) means the
     # submission's code is not run at all.
@@ -127,7 +135,8 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
     # 4. deterministic speed
     if mode == "instructions" and result.traces:
         from . import instructions
-        err = instructions.measure(result.build.driver, specs, result.traces, cfg, workdir)
+        err = instructions.measure(result.build.allocator, specs, result.traces, cfg, workdir,
+                                   libc_binary=str(build.LIBC_HOST))
         result.speed.tool = "callgrind"
         if err:
             # The grader's problem, not the student's: fall back to the wall clock.

@@ -8,6 +8,7 @@ packages=(
     build-essential   # gcc, make
     clang             # make CC=clang, and the libFuzzer targets
     binutils          # nm and objdump, for the grader's static checks
+    bubblewrap        # the grader's sandbox for the compiler and valgrind (grader/isolate.py)
     libcriterion-dev  # the C unit tests
     python3 python3-pytest
     libseccomp-dev    # the replay sandbox's system-call filter

@@ -1,0 +1,85 @@
+"""--speed instructions runs valgrind confined (grader/instructions.py).
+
+valgrind shares the process with the allocator, so the host's seal cannot
+be installed there; isolate.run_confined contains the run instead.  A
+hostile allocator (tests/attacks/instructions/snoop) tries to read a kit
+file and to write a file outside its directory: run plainly it does both
+(so the test can fail), counted by the grader it does neither, and its
+instructions are still counted.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from grader import instructions, isolate  # noqa: E402
+
+TRACE = REPO / "traces" / "short-03-reuse.rep"
+KIT_FILE = REPO / "solution" / "my_alloc.c"
+
+
+@pytest.fixture(scope="module")
+def snoop_driver(tmp_path_factory):
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "build/libdriver.a"],
+                   check=True, capture_output=True, timeout=300)
+    d = tmp_path_factory.mktemp("snoop")
+    mark = Path(tempfile.gettempdir()) / f"slablab-snoop-{uuid.uuid4().hex}"
+    obj, exe = d / "my_alloc.o", d / "driver"
+    subprocess.run(["cc", "-std=c11", "-O2", "-I", str(REPO / "include"), "-include", "my_alloc.h",
+                    f'-DSNOOP_KIT="{KIT_FILE}"', f'-DSNOOP_MARK="{mark}"', "-c",
+                    str(REPO / "tests" / "attacks" / "instructions" / "snoop" / "my_alloc.c"),
+                    "-o", str(obj)], check=True)
+    subprocess.run(["cc", str(obj), str(REPO / "build" / "libdriver.a"), "-o", str(exe)], check=True)
+    yield exe, mark
+    if mark.exists():
+        mark.unlink()
+
+
+def test_unconfined_the_snoop_reads_the_kit_and_writes_outside(snoop_driver):
+    exe, mark = snoop_driver
+    subprocess.run([str(exe), "--replay-only", "-f", str(TRACE)], check=True, capture_output=True,
+                   timeout=60)
+    assert mark.read_text() == "kit-readable\n"
+    mark.unlink()
+
+
+def test_counted_confined_it_does_neither_and_is_still_counted(snoop_driver):
+    exe, mark = snoop_driver
+    tmp_path = Path(tempfile.mkdtemp(prefix="counted-"))      # reachable by uid 65534
+    os.chmod(tmp_path, 0o755)
+    count, err, layer = instructions.callgrind_count(str(exe), instructions.MINE_ARGS, str(TRACE),
+                                                     300, tmp_path)
+    assert err == "" and layer == isolate.probe_layer()[0] == "bwrap"
+    assert count > 0
+    assert not mark.exists()
+    libc, err, _ = instructions.callgrind_count(str(exe), instructions.LIBC_ARGS, str(TRACE), 300,
+                                                tmp_path)
+    assert err == "" and libc > 0
+    assert list(tmp_path.iterdir()) == []       # the sandbox directories are gone
+    tmp_path.rmdir()
+
+
+def test_the_sandbox_holds_only_the_binary_and_the_one_trace(snoop_driver, tmp_path):
+    exe, _ = snoop_driver
+    d = instructions._sandbox_with(str(exe), str(TRACE), tmp_path)
+    files = sorted(str(p.relative_to(d)) for p in d.rglob("*"))
+    assert files == ["bin", "bin/driver", "trace.rep"]
+    assert (d / "trace.rep").read_bytes() == TRACE.read_bytes()
+
+
+def test_a_hanging_replay_is_stopped(tmp_path):
+    """The budget is the wall clock of the whole confined run."""
+    sleeper = tmp_path / "sleeper"
+    sleeper.write_text("#!/bin/sh\nsleep 60\n")
+    os.chmod(sleeper, 0o755)
+    count, err, _ = instructions.callgrind_count(str(sleeper), (), str(TRACE), 3, tmp_path / "w")
+    assert count is None and err == "valgrind did not finish within 3 s"
