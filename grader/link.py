@@ -67,7 +67,10 @@ def objcopy_command(obj: str, prepared: str, contract=CONTRACT, sections_of: str
     """Step 1: only the contract global, every code section student_text
     (the sections read from sections_of, default obj)."""
     rename = []
-    for name in sorted(set(code_sections(sections_of or obj))):
+    # .init and .fini fragments keep their names: the linker splices those
+    # into the start-up code, where grader/static.py must find them (and
+    # refuse the submission) rather than see them moved out of the way.
+    for name in sorted(set(code_sections(sections_of or obj)) - {".init", ".fini"}):
         rename += ["--rename-section", f"{name}={STUDENT_TEXT}"]
     keep = [f"--keep-global-symbol={name}" for name in contract]
     return ["objcopy", *keep, *rename, obj, prepared]

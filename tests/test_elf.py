@@ -13,6 +13,7 @@ allocators give none.
 from __future__ import annotations
 
 import struct
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,9 @@ def host(tmp_path_factory):
                     "-c", str(REPO / "tests" / "elf_fixtures" / "host_stub.c"), "-o", str(d / "host.o")],
                    check=True)
     subprocess.run(["ar", "rcs", str(d / "host.a"), str(d / "host.o")], check=True)
+    # the host's own malloc goes beside its library, as build/host_malloc.o does
+    subprocess.run(["make", "-s", "kit"], cwd=REPO, check=True)
+    shutil.copyfile(REPO / "build" / "host_malloc.o", d / "host_malloc.o")
     cfg = config.load()
     baselines = {k: build.baseline_executable(cfg, d / "host.a", d / f"base-{k}", ldflags=v)
                  for k, v in LINKS.items()}

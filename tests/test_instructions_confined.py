@@ -21,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from grader import instructions, isolate  # noqa: E402
+from grader import instructions, isolate, link  # noqa: E402
 
 TRACE = REPO / "traces" / "short-03-reuse.rep"
 KIT_FILE = REPO / "solution" / "my_alloc.c"
@@ -29,7 +29,7 @@ KIT_FILE = REPO / "solution" / "my_alloc.c"
 
 @pytest.fixture(scope="module")
 def snoop_driver(tmp_path_factory):
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "build/libdriver.a"],
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
                    check=True, capture_output=True, timeout=300)
     d = tmp_path_factory.mktemp("snoop")
     mark = Path(tempfile.gettempdir()) / f"slablab-snoop-{uuid.uuid4().hex}"
@@ -38,7 +38,7 @@ def snoop_driver(tmp_path_factory):
                     f'-DSNOOP_KIT="{KIT_FILE}"', f'-DSNOOP_MARK="{mark}"', "-c",
                     str(REPO / "tests" / "attacks" / "instructions" / "snoop" / "my_alloc.c"),
                     "-o", str(obj)], check=True)
-    subprocess.run(["cc", str(obj), str(REPO / "build" / "libdriver.a"), "-o", str(exe)], check=True)
+    link.link_allocator(str(obj), str(exe))      # its allocator host (named driver here)
     yield exe, mark
     if mark.exists():
         mark.unlink()
