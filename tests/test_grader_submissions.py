@@ -123,10 +123,10 @@ def test_only_the_contract_stays_global_in_what_is_linked(tmp_path):
                subprocess.run(["nm", str(linked)], capture_output=True, text=True).stdout.splitlines()}
     assert symbols["clock_gettime"] == "t", "localized"
     assert symbols["my_alloc"] == "T" and symbols["my_init"] == "T"
-    # and in the host, the clock_gettime libc's own code calls is libc's
+    # and in the host, the submission's clock_gettime stays a local symbol
     (host,) = work.rglob("allocator")
     nm = subprocess.run(["nm", str(host)], capture_output=True, text=True).stdout.splitlines()
-    assert sum(1 for line in nm if line.endswith(" T clock_gettime")) == 1
+    assert any(line.endswith(" t clock_gettime") for line in nm)
 
 
 def test_a_non_static_helper_costs_the_configured_penalty(tmp_path):
