@@ -78,7 +78,7 @@ $(UNIT_BINS): $(BUILD)/libdriver-nomain.a
 
 # A bounded libFuzzer run (FUZZ_SECONDS per target) sits between the C and the
 # Python tests, so that pytest's summary is the last line of `make test`.
-test: test-unit test-fuzz test-py
+test: test-unit test-fuzz test-py38 test-py
 
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
@@ -89,6 +89,21 @@ test-unit: all $(UNIT_BINS)
 
 test-py: all
 	$(PYTEST) -q tests
+
+# The grader's Python floor: the grader suites under Python 3.8 (PY38), with
+# Debian's pure-Python pytest and tomli (python3-pytest, python3-tomli,
+# python3-exceptiongroup) seen through a .pth file in a bare venv, so that
+# subprocesses started with sys.executable see them too.
+PY38 ?= /root/.pyenv/versions/3.8.18/bin/python3
+PY38_TESTS = tests/test_py38.py tests/test_grader_config.py tests/test_grader_outputs.py \
+	tests/test_grader_scoring.py tests/test_grader_submissions.py $(wildcard tests/test_deploy*.py)
+.PHONY: test-py38
+test-py38: all
+	@test -x "$(PY38)" || { echo "test-py38: no Python 3.8 at $(PY38) (set PY38=/path/to/python3.8)"; exit 2; }
+	@$(PY38) -c 'import sys; assert sys.version_info[:2] == (3, 8), sys.version' 
+	@test -x $(BUILD)/py38/bin/python3 || $(PY38) -m venv --without-pip $(BUILD)/py38
+	@echo /usr/lib/python3/dist-packages > $(BUILD)/py38/lib/python3.8/site-packages/debian-dist-packages.pth
+	$(BUILD)/py38/bin/python3 -m pytest -q -p no:cacheprovider $(PY38_TESTS)
 
 bench: all
 	$(PYTHON) -m grader.bench

@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# TOML: the standard library's reader from Python 3.11, else tomli, the same
+# code as a package (Debian/Ubuntu: python3-tomli; every platform's setup
+# installs it from its own package manager).  Neither: a clear message at
+# load time, never an ImportError at start-up.
+try:
+    import tomllib as _toml
+except ImportError:           # Python < 3.11
+    try:
+        import tomli as _toml
+    except ImportError:
+        _toml = None
+
+NO_TOML_READER = ("no TOML reader: Python 3.11+ has tomllib; on older Pythons install tomli "
+                  "(Debian/Ubuntu: apt-get install python3-tomli; tools/install-deps.sh --grade "
+                  "does it)")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -154,15 +169,17 @@ def load(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a config file (default grader/config.toml)."""
     p = Path(path) if path else DEFAULT_CONFIG
     shown = _shown(p)
+    if _toml is None:
+        raise ConfigError(f"{shown}: cannot read: {NO_TOML_READER}")
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = _toml.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{shown}: no such config file") from None
     except OSError as e:
         raise ConfigError(f"{shown}: cannot read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{shown}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
+    except _toml.TOMLDecodeError as e:
         raise ConfigError(f"{shown}: not valid TOML: {e}") from None
     return from_dict(raw, shown, base=REPO_ROOT)
 

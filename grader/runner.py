@@ -128,7 +128,7 @@ def run_driver(driver: str, traces: list[TraceSpec], *, timeout_s: float, sample
         doc, problem, _ = _invoke(cmd, guard_seconds(1, timeout_s))
         if doc is not None and len(doc["traces"]) == 1:
             if run.document is None:
-                run.document = {k: v for k, v in doc.items() if k != "traces"} | {"traces": []}
+                run.document = dict({k: v for k, v in doc.items() if k != "traces"}, traces=[])
             run.document["traces"].append(doc["traces"][0])
             run.traces.append(_trace(doc["traces"][0], spec))
         else:
