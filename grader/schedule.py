@@ -1,0 +1,117 @@
+"""Running the traces within a time budget (platform limits) and keeping the
+credit of a correct allocator that is too slow to be timed.
+
+    run(driver, specs, ..., deadline=None) -> runner.DriverRun
+
+Without a deadline the driver runs once on every trace (runner.run_driver).
+With one (a monotonic time, from [budget] in the config), traces run one
+driver invocation each, the shortest file first, and each gets the per-trace
+timeout min(-T, what is left / traces left): the run ends on time whatever
+the allocator does (an allocator that hangs on every trace costs the budget,
+never more), and a trace that no longer fits is reported as skipped, named
+in a note, never silently dropped.  Results come back in the original order.
+
+A trace that timed out in an *unchecked timing replay* passed both checked
+replays: it is replayed once more without timing (bounded like the rest), so
+it keeps its correctness and utilization credit and loses only throughput,
+with a note that says so -- not a message about infinite loops.
+
+Invariants: one TraceResult per spec, in spec order; nothing here runs
+student code except through the driver.
+"""
+from __future__ import annotations
+
+import time
+
+from . import runner
+from .model import TraceResult
+
+MIN_TRACE_S = 1.0        # below this a trace is skipped rather than started
+RESERVE_S = 2.0          # kept for scoring and writing the result
+SLOW_TIMING = "of an unchecked timing replay"
+
+
+def timed_out_in_timing(t: TraceResult) -> bool:
+    e = t.error or {}
+    return e.get("kind") == "timeout" and SLOW_TIMING in (e.get("message") or "")
+
+
+def run(driver: str, specs: list, *, timeout_s: float, samples: int, timing: bool,
+        heapdump: bool = False, deadline: float | None = None) -> runner.DriverRun:
+    if deadline is None:
+        out = runner.run_driver(driver, specs, timeout_s=timeout_s, samples=samples,
+                                timing=timing, heapdump=heapdump)
+    else:
+        out = _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline)
+    if timing:
+        _credit_slow(driver, specs, out, timeout_s, heapdump, deadline)
+    return out
+
+
+def _left(deadline: float) -> float:
+    return deadline - time.monotonic() - RESERVE_S
+
+
+def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> runner.DriverRun:
+    out = runner.DriverRun()
+    order = sorted(range(len(specs)), key=lambda i: (_size(specs[i].path), i))
+    got: dict[int, TraceResult] = {}
+    docs: dict[int, dict] = {}
+    skipped = []
+    for k, i in enumerate(order):
+        spec = specs[i]
+        share = _left(deadline) / (len(order) - k)
+        t = min(timeout_s, share)
+        if t < MIN_TRACE_S:
+            skipped.append(spec)
+            got[i] = TraceResult(name=spec.name, path=str(spec.path), hidden=spec.hidden,
+                                 correct=False,
+                                 error={"kind": "skipped", "op": None, "line": None,
+                                        "message": "not run: the grading time budget was used up "
+                                                   "by the traces before it"})
+            continue
+        one = runner.run_driver(driver, [spec], timeout_s=t, samples=samples, timing=timing,
+                                heapdump=heapdump)
+        got[i] = one.traces[0]
+        if one.document and one.document.get("traces"):
+            docs[i] = one.document
+        out.notes += one.notes
+        if t < timeout_s and (got[i].error or {}).get("kind") == "timeout":
+            out.notes.append(f"{spec.name}: per-trace timeout cut to {t:.0f} s "
+                             f"(of {timeout_s:g} s) to fit the grading time budget")
+    out.traces = [got[i] for i in range(len(specs))]
+    first = next((docs[i] for i in range(len(specs)) if i in docs), None)
+    if first is not None:
+        out.document = dict({k: v for k, v in first.items() if k != "traces"},
+                            traces=[docs[i]["traces"][0] for i in range(len(specs)) if i in docs])
+    if skipped:
+        out.notes.append(f"time budget: {len(skipped)} trace(s) not run, scored 0: "
+                         + ", ".join(s.name for s in skipped))
+    return out
+
+
+def _credit_slow(driver, specs, out: runner.DriverRun, timeout_s, heapdump, deadline) -> None:
+    for i, t in enumerate(out.traces):
+        if not timed_out_in_timing(t):
+            continue
+        limit = timeout_s if deadline is None else min(timeout_s, _left(deadline))
+        if limit < MIN_TRACE_S:
+            out.notes.append(f"{t.name}: too slow for its timing replays, and no time was left "
+                             "to replay it without timing")
+            continue
+        again = runner.run_driver(driver, [specs[i]], timeout_s=limit, samples=1, timing=False,
+                                  heapdump=heapdump)
+        u = again.traces[0]
+        if u.correct:
+            u.hidden = t.hidden
+            out.traces[i] = u
+            out.notes.append(f"{t.name}: correct, but too slow for its timing replays within "
+                             f"{timeout_s:g} s: correctness and utilization credited, "
+                             "throughput scored 0")
+
+
+def _size(path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
