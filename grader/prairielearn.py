@@ -8,8 +8,8 @@ strings, when not gradable) and `tests[]` with `name`, `description`,
 `points`, `max_points`, `output`, `message`.
 
 Invariants: score is result.score / result.max_score clamped to [0, 1]; the
-tests' points sum to the score's points before penalties (penalties and a
-zeroing rule are their own test with negative points, so they sum exactly);
+tests' points sum to the score's points (within the traces' rounding;
+penalties and a zeroing rule are their own test with negative points);
 every text is plain text that PrairieLearn escapes when it renders, and
 hidden traces never appear (their tests are named "hidden trace N" with no
 output) -- PrairieLearn shows every test to the student.
@@ -49,7 +49,9 @@ def prairielearn_document(r: GradeResult) -> dict:
                       "message": "pass" if t.correct else (t.error_text or "failed")})
     traced = sum(_num(t.points) for t in r.traces)
     adjust = _num(r.score) - traced
-    if abs(adjust) > 1e-6 or not r.build.ok:
+    # Only a real penalty or a zeroing gets a test: the traces' points are
+    # rounded, so without one the difference is rounding (|x| < 0.01 each).
+    if r.penalty or r.zeroed or not r.build.ok:
         why = r.verdict if r.zeroed else f"penalties: -{_num(r.penalty):g} points"
         tests.append({"name": "build, rules and penalties", "description": "compile and static checks",
                       "points": round(adjust, 4), "max_points": 0.0 if r.build.ok else _num(r.max_score),

@@ -6,8 +6,8 @@ credit of a correct allocator that is too slow to be timed.
 Without a deadline the driver runs once on every trace (runner.run_driver).
 With one (a monotonic time, from [budget] in the config), traces run one
 driver invocation each, the shortest file first, and each gets the per-trace
-timeout min(-T, what is left / traces left): the run ends on time whatever
-the allocator does (an allocator that hangs on every trace costs the budget,
+timeout min(-T, what is left less MIN_TRACE_S per later trace): the run ends
+on time whatever the allocator does (an allocator that hangs on every trace costs the budget,
 never more), and a trace that no longer fits is reported as skipped, named
 in a note, never silently dropped.  Results come back in the original order.
 
@@ -26,7 +26,8 @@ import time
 from . import runner
 from .model import TraceResult
 
-MIN_TRACE_S = 1.0        # below this a trace is skipped rather than started
+MIN_TRACE_S = 1.0        # kept for each later trace while the budget allows
+MIN_START_S = 0.25       # below this a trace is skipped rather than started
 RESERVE_S = 2.0          # kept for scoring and writing the result
 SLOW_TIMING = "of an unchecked timing replay"
 
@@ -60,9 +61,16 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
     skipped = []
     for k, i in enumerate(order):
         spec = specs[i]
-        share = _left(deadline) / (len(order) - k)
-        t = min(timeout_s, share)
-        if t < MIN_TRACE_S:
+        # This trace may use what is left, less MIN_TRACE_S for each later
+        # trace: a fast allocator is never cut short, a hanging one times out
+        # trace after trace and the last ones still run, with shorter timeouts.
+        # (When the budget cannot give every trace MIN_TRACE_S, each later one
+        # is kept an even share instead.)
+        later = len(order) - k - 1
+        left = _left(deadline)
+        keep = min(MIN_TRACE_S, left / (later + 1))
+        t = min(timeout_s, left - later * keep)
+        if t < MIN_START_S:
             skipped.append(spec)
             got[i] = TraceResult(name=spec.name, path=str(spec.path), hidden=spec.hidden,
                                  correct=False,
