@@ -66,8 +66,19 @@ def parser() -> argparse.ArgumentParser:
     bt = p.add_argument_group("batch grading")
     bt.add_argument("--batch", metavar="DIR", help="grade every submission in DIR (a subfolder or .c file each)")
     bt.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel submissions in --batch")
-    bt.add_argument("--out", metavar="DIR", help="batch outputs: gradebook.csv, one report per student "
-                                                 "(default build/grade/batch)")
+    bt.add_argument("--out", metavar="DIR", help="batch outputs: gradebook.csv, details.csv, one report "
+                                                 "per student (default build/grade/batch)")
+    bt.add_argument("--roster", metavar="CSV",
+                    help="the class roster (e.g. the LMS's gradebook export): gradebook.csv keeps its "
+                         "rows and columns, adds one score column, 0 for a missing submission")
+    bt.add_argument("--roster-key", metavar="COLUMN",
+                    help="the roster column naming each student's submission folder (default: "
+                         "folder/submission/directory, else the column matching the most folders)")
+    bt.add_argument("--assignment", default="slablab", metavar="NAME",
+                    help="the score column's name (Canvas: 'Assignment Name (id)'; default %(default)s)")
+    bt.add_argument("--similarity", action="store_true",
+                    help="also write similarity.csv: near-copies across the class, starter discounted "
+                         "(Debian's similarity-tester, sim_c)")
     for mod in plugins.load():
         if hasattr(mod, "add_arguments"):
             mod.add_arguments(p)
@@ -120,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import batch
         return batch.run(Path(args.batch), cfg, opts, jobs=max(1, args.jobs),
                          out_dir=Path(args.out) if args.out else None,
-                         quiet=args.quiet)
+                         quiet=args.quiet, roster=Path(args.roster) if args.roster else None,
+                         roster_key=args.roster_key, assignment=args.assignment,
+                         similarity=args.similarity)
 
     result = pipeline.grade(Path(args.submission), cfg, opts, shown=args.submission)
     result.notes += plugins.problems()
