@@ -35,6 +35,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 KIT_PATHS = ["Makefile", "include", "grader", "traces", "tools/install-deps.sh"]
 EXCLUDE_PREFIXES = ("grader/recorder/", "traces/hidden/", "traces/record-real.sh")
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
@@ -75,7 +76,6 @@ def config_copy(tmpdir: Path) -> list[tuple[str, Path]]:
     """grader/config.toml.json: the config as JSON, for a platform Python
     without tomllib or tomli (grader/config.py reads it only if it matches)."""
     import json
-    sys.path.insert(0, str(ROOT))
     from grader import config
     doc = config.sidecar_document(ROOT / "grader" / "config.toml")
     out = tmpdir / "config.toml.json"
@@ -180,7 +180,12 @@ def main(argv=None) -> int:
     default = {"gradescope": "dist/gradescope.zip", "autolab": "dist/autolab",
                "prairielearn": "dist/prairielearn"}[a.platform]
     out = Path(a.out) if a.out else ROOT / default
-    made = globals()[a.platform](out, hidden)
+    from grader.config import ConfigError
+    try:
+        made = globals()[a.platform](out, hidden)
+    except ConfigError as e:
+        print(f"package.py: {e}", file=sys.stderr)
+        return 2
     n_hidden = len(hidden_files(hidden))
     print(f"package.py: {a.platform}: {', '.join(made)} ({n_hidden} hidden traces"
           + ("" if n_hidden else "; none: make hidden-traces SEED=... first, or --hidden DIR") + ")")

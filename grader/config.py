@@ -211,6 +211,8 @@ def sidecar_document(p: Path) -> dict:
     """What deploy/package.py writes beside the TOML: the parsed config and the
     SHA-256 of the TOML text it came from (needs a TOML reader, at packaging time)."""
     import hashlib
+    if _toml is None:
+        raise ConfigError(f"{_shown(p)}: cannot make its JSON copy: {NO_TOML_READER}")
     text = p.read_text(encoding="utf-8")
     return {"generated_from": p.name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
             "config": _toml.loads(text)}

@@ -33,6 +33,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 import traceback
 from pathlib import Path
 
@@ -225,6 +226,7 @@ def _places(args) -> tuple[Path, Path | None, Path | None]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    started = time.monotonic()       # the budget counts from here: the kit build is in it
     args = parser().parse_args(argv)
     sub_dir, target, meta_path = _places(args)
     if target is not None:
@@ -232,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = None
     try:
         cfg = config.load(args.config)
-        result = _grade(args, cfg, sub_dir)
+        result = _grade(args, cfg, sub_dir, started)
         if meta_path is not None and meta_path.is_file():
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _grade(args, cfg, sub_dir: Path) -> GradeResult:
+def _grade(args, cfg, sub_dir: Path, started: float) -> GradeResult:
     source, problem = find_submission(sub_dir)
     if source is None:
         return zero_result(cfg, problem)
@@ -268,6 +270,8 @@ def _grade(args, cfg, sub_dir: Path) -> GradeResult:
         r.notes.append(str(e)[-2000:])
         return r
     budget = args.budget if args.budget is not None else cfg.budget_for(args.platform)
+    if budget:
+        budget = max(1.0, budget - (time.monotonic() - started))   # what the kit build left
     opts = pipeline.GradeOptions(trace_dirs=args.trace_dirs, trace_files=args.trace_files,
                                  speed_mode=args.speed, samples=args.samples,
                                  timeout_s=args.timeout, libdriver=libdriver,

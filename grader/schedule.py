@@ -7,9 +7,11 @@ Without a deadline the driver runs once on every trace (runner.run_driver).
 With one (a monotonic time, from [budget] in the config), traces run one
 driver invocation each, the shortest file first, and each gets the per-trace
 timeout min(-T, what is left less MIN_TRACE_S per later trace): the run ends
-on time whatever the allocator does (an allocator that hangs on every trace costs the budget,
-never more), and a trace that no longer fits is reported as skipped, named
-in a note, never silently dropped.  Results come back in the original order.
+on time whatever the allocator does (an allocator that hangs on every trace
+costs the budget, never more), timing samples shrink when the pace so far
+would not leave room for the rest, and a trace that no longer fits is
+reported as skipped, named in a note, never silently dropped.  Results come
+back in the original order.
 
 A trace that timed out in an *unchecked timing replay* passed both checked
 replays: it is replayed once more without timing (bounded like the rest), so
@@ -26,7 +28,7 @@ import time
 from . import runner
 from .model import TraceResult
 
-MIN_TRACE_S = 1.0        # kept for each later trace while the budget allows
+MIN_TRACE_S = 0.5        # kept for each later trace while the budget allows
 MIN_START_S = 0.25       # below this a trace is skipped rather than started
 RESERVE_S = 2.0          # kept for scoring and writing the result
 SLOW_TIMING = "of an unchecked timing replay"
@@ -59,6 +61,7 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
     got: dict[int, TraceResult] = {}
     docs: dict[int, dict] = {}
     skipped = []
+    spent, done, fewest = 0.0, 0, samples
     for k, i in enumerate(order):
         spec = specs[i]
         # This trace may use what is left, less MIN_TRACE_S for each later
@@ -70,6 +73,15 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
         left = _left(deadline)
         keep = min(MIN_TRACE_S, left / (later + 1))
         t = min(timeout_s, left - later * keep)
+        # Timing samples are what a correct allocator spends its time on: when
+        # the traces so far, at their pace, would not leave room for the rest,
+        # take fewer samples (never fewer than one).
+        n = samples
+        if timing and done:
+            pace = spent / done
+            if pace * (later + 1) > left:
+                n = max(1, int(samples * left / (pace * (later + 1))))
+            fewest = min(fewest, n)
         if t < MIN_START_S:
             skipped.append(spec)
             got[i] = TraceResult(name=spec.name, path=str(spec.path), hidden=spec.hidden,
@@ -78,8 +90,10 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
                                         "message": "not run: the grading time budget was used up "
                                                    "by the traces before it"})
             continue
-        one = runner.run_driver(driver, [spec], timeout_s=t, samples=samples, timing=timing,
+        t0 = time.monotonic()
+        one = runner.run_driver(driver, [spec], timeout_s=t, samples=n, timing=timing,
                                 heapdump=heapdump)
+        spent, done = spent + time.monotonic() - t0, done + 1
         got[i] = one.traces[0]
         if one.document and one.document.get("traces"):
             docs[i] = one.document
@@ -92,6 +106,9 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
     if first is not None:
         out.document = dict({k: v for k, v in first.items() if k != "traces"},
                             traces=[docs[i]["traces"][0] for i in range(len(specs)) if i in docs])
+    if fewest < samples:
+        out.notes.append(f"time budget: timing samples reduced to as few as {fewest} "
+                         f"(of {samples}) per trace to fit the grading time budget")
     if skipped:
         out.notes.append(f"time budget: {len(skipped)} trace(s) not run, scored 0: "
                          + ", ".join(s.name for s in skipped))

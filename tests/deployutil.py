@@ -3,9 +3,9 @@
 clean_kit(dst): the kit as a fresh clone of this working tree would have it
 -- tracked and not-ignored files only, in a new git repository -- so a
 package is built from committed content, never from build/ or dist/ left
-over here.  python_shim(dir): a directory whose `python3` is the interpreter
-running the tests (under `make test-py38`, Python 3.8), to put first on the
-PATH of a platform script, as the platform's image's python3 would be.
+over here.  python_shim(dir): a directory whose `python3` is the platform's
+interpreter (below), to put first on the PATH of a platform script, as the
+platform image's python3 would be.
 """
 from __future__ import annotations
 
@@ -35,11 +35,22 @@ def clean_kit(dst: Path) -> Path:
     return dst
 
 
+# The platforms' images ship old Pythons (PrairieLearn's C images 3.8, Ubuntu
+# 22.04 3.10) and may lack tomli: the emulated platform's python3 is the
+# oldest supported interpreter, bare (no tomli: the package's JSON copy of the
+# config must do), when this machine has it (make test-py38 needs it anyway).
+PLATFORM_PYTHON = os.environ.get("SLABLAB_PLATFORM_PYTHON", "/root/.pyenv/versions/3.8.18/bin/python3")
+
+
+def platform_python() -> str:
+    return PLATFORM_PYTHON if os.access(PLATFORM_PYTHON, os.X_OK) else sys.executable
+
+
 def python_shim(d: Path) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     link = d / "python3"
     if not link.exists():
-        os.symlink(sys.executable, link)
+        os.symlink(platform_python(), link)
     return d
 
 

@@ -55,10 +55,11 @@ def fake_driver(tmp: Path, body: str) -> str:
 
 # A driver that "replays" a trace in (its size in bytes / 100) seconds, capped by -T.
 SLOW = r'''
-T=10; timing=1
-while [ $# -gt 0 ]; do case "$1" in -T) T=$2; shift;; -f) f=$2; shift;; --no-timing) timing=0;; esac; shift; done
+T=10; timing=1; samples=0
+while [ $# -gt 0 ]; do case "$1" in -T) T=$2; shift;; -f) f=$2; shift;; --samples) samples=$2; shift;; --no-timing) timing=0;; esac; shift; done
 n=$(basename "$f"); size=$(wc -c < "$f")
 echo "$n" >> "$(dirname "$0")/order"
+echo "$samples" >> "$(dirname "$0")/samples"
 need=$(( size / 100 ))
 if awk "BEGIN{exit !($need > $T)}"; then
   sleep "$T"
@@ -87,6 +88,19 @@ def test_shortest_first_and_skipped_traces_are_named(tmp_path):
     assert by["small.rep"].correct and by["mid.rep"].correct
     assert by["huge.rep"].error["kind"] in ("skipped", "timeout")
     assert any("huge.rep" in n for n in run.notes)
+
+
+def test_timing_samples_shrink_when_the_pace_would_overrun(tmp_path):
+    drv = fake_driver(tmp_path, SLOW)
+    specs = []
+    for k in range(5):
+        (tmp_path / f"t{k}.rep").write_text("x" * (100 + k))      # 1 s each
+        specs.append(runner.TraceSpec(tmp_path / f"t{k}.rep"))
+    run = schedule.run(drv, specs, timeout_s=10, samples=5, timing=True,
+                       deadline=time.monotonic() + schedule.RESERVE_S + 4.5)
+    used = [int(x) for x in (tmp_path / "samples").read_text().split()]
+    assert used[0] == 5 and min(used) < 5
+    assert any("timing samples reduced" in n for n in run.notes)
 
 
 SLOW_TIMING = r'''
