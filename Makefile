@@ -96,7 +96,8 @@ test-py: all
 # subprocesses started with sys.executable see them too.
 PY38 ?= /root/.pyenv/versions/3.8.18/bin/python3
 PY38_TESTS = tests/test_py38.py tests/test_grader_config.py tests/test_grader_outputs.py \
-	tests/test_grader_scoring.py tests/test_grader_submissions.py tests/test_deploy_batch.py
+	tests/test_grader_scoring.py tests/test_grader_submissions.py tests/test_deploy_batch.py \
+	tests/test_deploy_units.py
 # (The platform tests, tests/test_deploy_{gradescope,autolab,prairielearn,classroom}.py,
 # run each platform's entry script with PY38 itself, bare, as its python3.)
 .PHONY: test-py38

@@ -51,8 +51,8 @@ def find_submission(directory: Path) -> tuple[Path | None, str]:
     """The student's C file in a platform's submission directory.
 
     Exactly one regular .c file anywhere below (hidden entries, symlinks and
-    macOS resource forks ignored) -> it.  Several -> the only one named like
-    my_alloc*.c, else a problem naming them.  None -> a problem saying what
+    macOS resource forks ignored) -> it.  Several -> my_alloc.c at the top,
+    else the only one named like my_alloc*.c, else a problem naming them.  None -> a problem saying what
     was there."""
     if not directory.is_dir():
         return None, f"no submission directory ({directory.name})"
@@ -65,6 +65,9 @@ def find_submission(directory: Path) -> tuple[Path | None, str]:
                 continue
             (cs if n.lower().endswith(".c") else others).append(p)
     rel = lambda p: str(p.relative_to(directory))  # noqa: E731
+    exact = [p for p in cs if p.parent == directory and p.name == "my_alloc.c"]
+    if len(cs) > 1 and exact:
+        cs = exact
     if len(cs) > 1:
         named = [p for p in cs if p.name.lower().startswith("my_alloc")]
         if len(named) == 1:
