@@ -145,7 +145,8 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
         for t in result.failed_traces:
             if time.monotonic() >= ctx.hooks_deadline:
                 result.notes.append("reproducers: the time for them ran out before "
-                                    f"{t.name} (and any later failed trace)")
+                                    f"{'a hidden trace' if t.hidden else t.name} "
+                                    "(and any later failed trace)")
                 break
             for hook in hooks:
                 try:

@@ -19,7 +19,8 @@ it keeps its correctness and utilization credit and loses only throughput,
 with a note that says so -- not a message about infinite loops.
 
 Invariants: one TraceResult per spec, in spec order; nothing here runs
-student code except through the driver.
+student code except through the driver; the notes (which students see)
+never name a hidden trace.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
     got: dict[int, TraceResult] = {}
     docs: dict[int, dict] = {}
     skipped = []
-    spent, done, fewest = 0.0, 0, samples
+    spent, done, fewest, cut = 0.0, 0, samples, []
     for k, i in enumerate(order):
         spec = specs[i]
         # This trace may use what is left, less MIN_TRACE_S for each later
@@ -99,19 +100,21 @@ def _budgeted(driver, specs, timeout_s, samples, timing, heapdump, deadline) -> 
             docs[i] = one.document
         out.notes += one.notes
         if t < timeout_s and (got[i].error or {}).get("kind") == "timeout":
-            out.notes.append(f"{spec.name}: per-trace timeout cut to {t:.0f} s "
-                             f"(of {timeout_s:g} s) to fit the grading time budget")
+            cut.append(f"{_named(spec)} {t:.1f} s")
     out.traces = [got[i] for i in range(len(specs))]
     first = next((docs[i] for i in range(len(specs)) if i in docs), None)
     if first is not None:
         out.document = dict({k: v for k, v in first.items() if k != "traces"},
                             traces=[docs[i]["traces"][0] for i in range(len(specs)) if i in docs])
+    if cut:
+        out.notes.append(f"time budget: these traces timed out with their timeout (of {timeout_s:g} s) "
+                         "cut to fit the grading time budget: " + ", ".join(cut))
     if fewest < samples:
         out.notes.append(f"time budget: timing samples reduced to as few as {fewest} "
                          f"(of {samples}) per trace to fit the grading time budget")
     if skipped:
         out.notes.append(f"time budget: {len(skipped)} trace(s) not run, scored 0: "
-                         + ", ".join(s.name for s in skipped))
+                         + ", ".join(_named(s) for s in skipped))
     return out
 
 
@@ -121,7 +124,7 @@ def _credit_slow(driver, specs, out: runner.DriverRun, timeout_s, heapdump, dead
             continue
         limit = timeout_s if deadline is None else min(timeout_s, _left(deadline))
         if limit < MIN_TRACE_S:
-            out.notes.append(f"{t.name}: too slow for its timing replays, and no time was left "
+            out.notes.append(f"{_named(t)}: too slow for its timing replays, and no time was left "
                              "to replay it without timing")
             continue
         again = runner.run_driver(driver, [specs[i]], timeout_s=limit, samples=1, timing=False,
@@ -130,9 +133,14 @@ def _credit_slow(driver, specs, out: runner.DriverRun, timeout_s, heapdump, dead
         if u.correct:
             u.hidden = t.hidden
             out.traces[i] = u
-            out.notes.append(f"{t.name}: correct, but too slow for its timing replays within "
+            out.notes.append(f"{_named(t)}: correct, but too slow for its timing replays within "
                              f"{timeout_s:g} s: correctness and utilization credited, "
                              "throughput scored 0")
+
+
+def _named(spec_or_trace) -> str:
+    """A trace's name for the notes, which students see: hidden traces unnamed."""
+    return "a hidden trace" if getattr(spec_or_trace, "hidden", False) else spec_or_trace.name
 
 
 def _size(path) -> int:

@@ -90,6 +90,16 @@ def test_shortest_first_and_skipped_traces_are_named(tmp_path):
     assert any("huge.rep" in n for n in run.notes)
 
 
+def test_notes_never_name_a_hidden_trace(tmp_path):
+    drv = fake_driver(tmp_path, SLOW)
+    (tmp_path / "hidden-secret.rep").write_text("x" * 2000)      # would need 20 s
+    run = schedule.run(drv, [runner.TraceSpec(tmp_path / "hidden-secret.rep", hidden=True)],
+                       timeout_s=10, samples=1, timing=False,
+                       deadline=time.monotonic() + schedule.RESERVE_S + 2)
+    assert run.traces[0].error["kind"] == "timeout" and run.notes
+    assert not any("secret" in n for n in run.notes) and any("a hidden trace" in n for n in run.notes)
+
+
 def test_timing_samples_shrink_when_the_pace_would_overrun(tmp_path):
     drv = fake_driver(tmp_path, SLOW)
     specs = []
