@@ -140,3 +140,9 @@ def test_grader_that_cannot_start_still_writes_a_valid_result(installed, tmp_pat
     (broken / "source" / "grader" / "__init__.py").write_text("raise SystemExit(3)\n")
     doc = submit(broken, {"my_alloc.c": "int x;\n"}, *FAST)
     assert doc["score"] == 0.0 and "could not run" in doc["output"]
+
+
+def test_setup_makes_hidden_traces_readable_by_root_only(installed):
+    hidden = installed / "source" / "traces" / "hidden"
+    assert hidden.stat().st_mode & 0o777 == 0o700
+    assert all(p.stat().st_mode & 0o077 == 0 for p in hidden.glob("*.rep"))
