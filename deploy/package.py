@@ -79,7 +79,8 @@ def config_copy(tmpdir: Path) -> list[tuple[str, Path]]:
     from grader import config
     doc = config.sidecar_document(ROOT / "grader" / "config.toml")
     out = tmpdir / "config.toml.json"
-    out.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    # Key order is meaning (trace_weights: the first matching pattern wins): keep it.
+    out.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     return [("grader/config.toml.json", out)]
 
 

@@ -46,16 +46,18 @@ def platform_python() -> str:
     return PLATFORM_PYTHON if os.access(PLATFORM_PYTHON, os.X_OK) else sys.executable
 
 
-def python_shim(d: Path) -> Path:
+def python_shim(d: Path, python: str | None = None) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     link = d / "python3"
     if not link.exists():
-        os.symlink(platform_python(), link)
+        os.symlink(python or platform_python(), link)
     return d
 
 
 def env_with(shim: Path, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PYTEST"))}
+    # As the platform would start it: not inside our make (MAKEFLAGS, MAKELEVEL), not in CI.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GITHUB_", "PYTEST", "MAKE", "MFLAGS"))}
     env["PATH"] = f"{shim}:/usr/local/bin:/usr/bin:/bin"
     env.update({k: str(v) for k, v in extra.items()})
     return env

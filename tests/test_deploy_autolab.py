@@ -24,6 +24,11 @@ from deployutil import BROKEN_C, ROOT, clean_kit, env_with, hidden_set, python_s
 from kitutil import run
 
 FAST = "GRADE_FLAGS=--speed none -t traces"
+# On the default (wall-clock) path every trace must pass and utilization is
+# exact; throughput is measured against libc on this shared machine, where a
+# heavy load costs the reference a few throughput points (the --speed none
+# tests assert its exact full score).
+LOAD_SLACK = 10
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +96,10 @@ def test_starter_gets_a_valid_zero_with_reasons(package, tmp_path):
 def test_reference_gets_100_on_the_default_path(package, tmp_path):
     doc, out = job(package, tmp_path, {"my_alloc.c": (ROOT / "solution/my_alloc.c").read_text()})
     check_scores(doc, package, timed=True)
-    assert doc["scoreboard"][0] == 100, out[-2000:]
-    assert abs(sum(doc["scores"].values()) - 100) < 0.05
-    assert "hidden-mini.rep" in out
+    assert doc["scores"]["Utilization"] == 60 and doc["scores"]["Penalties"] == 0, out[-2000:]
+    assert doc["scoreboard"][0] >= 100 - LOAD_SLACK, out[-2000:]
+    assert abs(sum(doc["scores"].values()) - doc["scoreboard"][0]) < 0.05
+    assert "hidden-mini.rep" in out and "FAIL" not in out
 
 
 def test_renamed_and_broken_handins_get_valid_results(package, tmp_path):

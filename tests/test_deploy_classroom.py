@@ -23,6 +23,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def emulate(repo: Path, tmp: Path, grade_options: str = "--speed none") -> dict:
     """Run classroom.yml's job on repo; return {'outputs', 'points', 'results', 'log'}."""
     wf = load("classroom.yml")
     (job,) = wf["jobs"].values()
-    env_base = env_with(python_shim(tmp / "bin"), RUNNER_TEMP=tmp / "runner", GITHUB_ACTIONS="true",
+    # GitHub's runner image has a current Python (the handout has no JSON config copy)
+    env_base = env_with(python_shim(tmp / "bin", sys.executable), RUNNER_TEMP=tmp / "runner",
+                        GITHUB_ACTIONS="true",
                         GITHUB_STEP_SUMMARY=tmp / "summary.md")
     env_base.update({k: v for k, v in wf.get("env", {}).items()})
     env_base["GRADE_OPTIONS"] = grade_options
@@ -146,8 +149,12 @@ def test_reference_gets_full_points(handout, tmp_path):
 
 
 def test_reference_on_the_default_wall_clock_path(handout, tmp_path):
+    # every trace passes; throughput varies with the machine's load (the
+    # --speed none test above asserts the exact 100)
     r = emulate(student(handout, tmp_path, (ROOT / "solution/my_alloc.c").read_text()), tmp_path, "")
-    assert r["points"] == "Points 100/100", r["log"][-3000:]
+    total = float(r["points"].split()[1].split("/")[0])
+    assert total >= 90 and r["points"].endswith("/100"), r["log"][-3000:]
+    assert all(t["status"] == "pass" for t in r["results"][0]["tests"]), r["log"][-3000:]
 
 
 def test_starter_broken_and_missing(handout, tmp_path):

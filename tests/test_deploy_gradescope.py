@@ -28,6 +28,11 @@ from deployutil import BROKEN_C, ROOT, clean_kit, env_with, hidden_set, python_s
 from kitutil import run
 
 FAST = ["--speed", "none", "-t", "traces"]     # public traces, no timing: a few seconds
+# On the default (wall-clock) path every trace must pass and utilization is
+# exact; throughput is measured against libc on this shared machine, where a
+# heavy load costs the reference a few throughput points (the --speed none
+# tests assert its exact full score).
+LOAD_SLACK = 10
 
 
 @pytest.fixture(scope="module")
@@ -101,11 +106,17 @@ def test_starter_renamed_by_the_browser_gets_a_valid_zero_with_reasons(installed
 
 def test_reference_scores_100_on_the_default_path_with_hidden_traces(installed):
     doc = submit(installed, {"my_alloc.c": (ROOT / "solution/my_alloc.c").read_text()})
-    assert doc["score"] == 100.0, doc["output"]
+    assert doc["score"] >= 100 - LOAD_SLACK, doc["output"]
+    assert all(t["status"] == "passed" for t in doc["tests"]), doc["output"]
     hidden = [t for t in doc["tests"] if "hidden-mini" in t["name"]]
     assert len(hidden) == 1 and hidden[0]["visibility"] == "after_due_date"
     assert hidden[0]["status"] == "passed"
     assert doc["extra_data"]["speed_mode"] == "wallclock"
+
+
+def test_reference_scores_exactly_100_without_timing(installed):
+    doc = submit(installed, {"my_alloc.c": (ROOT / "solution/my_alloc.c").read_text()}, *FAST)
+    assert doc["score"] == 100.0, doc["output"]
 
 
 def test_non_compiling_file_gets_a_valid_zero_naming_the_line(installed):

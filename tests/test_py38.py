@@ -82,3 +82,20 @@ def test_grader_sources_parse_as_python38():
         except SyntaxError as e:
             bad.append(f"{f.relative_to(ROOT)}:{e.lineno}: {e.msg}")
     assert not bad, bad
+
+
+def test_json_copy_of_the_config_is_the_same_config(tmp_path):
+    # What a package carries for Pythons without a TOML reader must load to the
+    # very same Config, pattern order included ([trace_weights]: the first
+    # matching pattern wins; a sorted copy once graded short-06-realloc.rep
+    # as a realloc trace).
+    import json
+    sys.path.insert(0, str(ROOT / "deploy"))
+    import package
+    (copy,) = package.config_copy(tmp_path)
+    doc = json.loads(copy[1].read_text())
+    via_json = config.from_dict(doc["config"], "copy", base=config.REPO_ROOT)
+    via_toml = config.load()
+    assert list(via_json.trace_weights.items()) == list(via_toml.trace_weights.items())
+    assert via_json.weight_of("short-06-realloc.rep") == via_toml.weight_of("short-06-realloc.rep")
+    assert via_json == config.Config(**{**via_toml.__dict__, "path": "copy"})
