@@ -165,6 +165,37 @@ def _parse_time(s: str) -> _dt.datetime:
     return t.replace(tzinfo=_dt.timezone(sign * _dt.timedelta(hours=hh, minutes=mm)))
 
 
+# --------------------------------------------------------------- feedback --
+
+def feedback_view(result: GradeResult) -> GradeResult:
+    """The result as a student may see it in the text feedback (Autolab shows
+    stdout to the student): hidden traces keep their points and verdict kind,
+    lose their names, operations, lines, messages and the allocator's output.
+    Uses outputs.student_view when the kit has it (the one redaction rule);
+    this is the fallback."""
+    import copy
+    from . import outputs
+    view = getattr(outputs, "student_view", None)
+    if view is not None:
+        try:
+            v = view(result)
+            if isinstance(v, GradeResult):
+                return v
+        except Exception:    # the fallback below still redacts
+            pass
+    r = copy.deepcopy(result)
+    n = 0
+    for t in r.traces:
+        if t.hidden:
+            n += 1
+            t.name, t.path, t.output, t.reproducer = f"hidden trace {n}", "", "", None
+            if t.error:
+                t.error = {"kind": t.error.get("kind"), "op": None, "line": None,
+                           "message": "(details hidden until the traces are released)"}
+            t.reason = ""
+    return r
+
+
 # ---------------------------------------------------------------- writers --
 
 def write_platform(platform: str, result: GradeResult, cfg, target) -> None:
@@ -252,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         result.notes.append(traceback.format_exc(limit=6))
     if not args.quiet:           # before Autolab's line, which must come last
         from .terminal import render
-        sys.stdout.write(render(result))
+        sys.stdout.write(render(feedback_view(result)))
     try:
         write_platform(args.platform, result, cfg, target)
     except OSError as e:

@@ -8,8 +8,9 @@ graded too); Tango runs `make` and Autolab reads the LAST output line,
 and names exactly the problems slablab.yml declares, whose maxima sum to
 max_score; the scoreboard has one value per declared column; the starter
 gets a valid 0 with the reasons above the line, the reference its 100 on
-the real default path, a non-compiling file and a renamed file a valid
-result, and a VM without python3 still a valid (zero) scores line.
+the real default path (its hidden trace graded but not named in the
+feedback), a non-compiling file and a renamed file a valid result, and a VM
+without python3 still a valid (zero) scores line.
 """
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ def test_reference_gets_100_on_the_default_path(package, tmp_path):
     assert doc["scores"]["Utilization"] == 60 and doc["scores"]["Penalties"] == 0, out[-2000:]
     assert doc["scoreboard"][0] >= 100 - LOAD_SLACK, out[-2000:]
     assert abs(sum(doc["scores"].values()) - doc["scoreboard"][0]) < 0.05
-    assert "hidden-mini.rep" in out and "FAIL" not in out
+    assert "hidden trace 1" in out and "FAIL" not in out
+    assert "hidden-mini" not in out          # Autolab shows this text to the student
 
 
 def test_renamed_and_broken_handins_get_valid_results(package, tmp_path):

@@ -97,3 +97,18 @@ def test_zero_results_are_valid_platform_documents():
     cl = classroom_document(r)
     assert cl["status"] == "error" and cl["max_score"] == 100.0
     assert sum(t["score"] for t in cl["tests"]) == 0
+
+
+def test_text_feedback_hides_hidden_traces():
+    from grader.model import TraceResult
+    from grader.terminal import render
+    r = GradeResult(submission="s", max_score=100)
+    r.traces = [TraceResult(name="hidden-secret.rep", path="/k/traces/hidden/hidden-secret.rep",
+                            hidden=True, correct=False, output="a 17 4242",
+                            error={"kind": "overlap", "op": 3, "line": 9,
+                                   "message": "my_alloc(4242) for id 17 overlaps"}),
+                TraceResult(name="synth-fifo.rep", correct=True, util=0.9, ceiling=1.0)]
+    text = render(deploy.feedback_view(r))
+    assert "secret" not in text and "4242" not in text and "hidden trace 1" in text
+    assert "overlap" in text and "synth-fifo.rep" in text
+    assert r.traces[0].name == "hidden-secret.rep"          # the real result is untouched
