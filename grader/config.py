@@ -9,9 +9,24 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+# TOML: the standard library's reader from Python 3.11, else tomli, the same
+# code as a package (Debian/Ubuntu: python3-tomli; every platform's setup
+# installs it from its own package manager).  Neither: a clear message at
+# load time, never an ImportError at start-up.
+try:
+    import tomllib as _toml
+except ImportError:           # Python < 3.11
+    try:
+        import tomli as _toml
+    except ImportError:
+        _toml = None
+
+NO_TOML_READER = ("no TOML reader: Python 3.11+ has tomllib; on older Pythons install tomli "
+                  "(Debian/Ubuntu: apt-get install python3-tomli; tools/install-deps.sh --grade "
+                  "does it)")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -40,6 +55,19 @@ class TraceWeight:
 class Thresholds:
     ratio_min: float
     ratio_max: float
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    per_day_percent: float = 0.0   # of the score, per started day late
+    max_days: int = 0               # later than this: 0 (0: no limit)
+
+
+# Whole-grading time budgets per platform (seconds), below each platform's
+# default limit with room for its own start-up and our build: Gradescope's
+# 10 min, Autolab's 180 s, PrairieLearn's 30 s.  0 = no budget.
+DEFAULT_BUDGETS = {"local": 0.0, "gradescope": 540.0, "autolab": 150.0,
+                   "prairielearn": 24.0, "classroom": 540.0}
 
 
 @dataclass(frozen=True)
@@ -78,6 +106,13 @@ class Config:
     contract: tuple = ()
     allowed: tuple = ()
     penalties: dict = field(default_factory=dict)       # rule -> float | "zero"
+    # platforms
+    budgets: dict = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+    late: LatePolicy = LatePolicy()
+
+    def budget_for(self, platform: str) -> float:
+        """Seconds the whole grading may take on that platform (0: unbounded)."""
+        return float(self.budgets.get(platform, 0.0))
 
     def weight_of(self, trace_name: str) -> TraceWeight:
         """The exact name's entry, else the first matching pattern's, else the default."""
@@ -156,17 +191,59 @@ def load(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a config file (default grader/config.toml)."""
     p = Path(path) if path else DEFAULT_CONFIG
     shown = _shown(p)
+    if _toml is None:
+        return from_dict(_sidecar(p, shown), shown, base=REPO_ROOT)
     try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
+        raw = _toml.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{shown}: no such config file") from None
     except OSError as e:
         raise ConfigError(f"{shown}: cannot read: {e.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{shown}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as e:
+    except _toml.TOMLDecodeError as e:
         raise ConfigError(f"{shown}: not valid TOML: {e}") from None
     return from_dict(raw, shown, base=REPO_ROOT)
+
+
+SIDECAR_SUFFIX = ".json"      # config.toml -> config.toml.json (platform packages)
+
+
+def sidecar_document(p: Path) -> dict:
+    """What deploy/package.py writes beside the TOML: the parsed config and the
+    SHA-256 of the TOML text it came from (needs a TOML reader, at packaging time)."""
+    import hashlib
+    if _toml is None:
+        raise ConfigError(f"{_shown(p)}: cannot make its JSON copy: {NO_TOML_READER}")
+    text = p.read_text(encoding="utf-8")
+    return {"generated_from": p.name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            "config": _toml.loads(text)}
+
+
+def _sidecar(p: Path, shown: str) -> dict:
+    """Without a TOML reader, the JSON copy a platform package carries, if it is
+    the copy of this very TOML text (a TA who edits the TOML on the platform
+    without repackaging gets an error, not the old config)."""
+    import hashlib
+    import json
+    side = p.with_name(p.name + SIDECAR_SUFFIX)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{shown}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{shown}: cannot read: {e}") from None
+    if not side.is_file():
+        raise ConfigError(f"{shown}: cannot read: {NO_TOML_READER}")
+    try:
+        doc = json.loads(side.read_text(encoding="utf-8"))
+        digest, raw = doc["sha256"], doc["config"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ConfigError(f"{_shown(side)}: not a config copy ({e})") from None
+    if digest != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        raise ConfigError(f"{shown}: changed since {side.name} was made, and this Python has no "
+                          f"TOML reader to read it: rebuild the package, or {NO_TOML_READER}")
+    return raw
 
 
 def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Config:
@@ -250,6 +327,14 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
         penalties[rule] = v
     pen.done()
     st.done()
+
+    bu = top.sub("budget")
+    budgets = {k: float(bu.number(k, v, lo=0)) for k, v in DEFAULT_BUDGETS.items()}
+    bu.done()
+    la = top.sub("late")
+    late = LatePolicy(float(la.number("per_day_percent", 0, lo=0, hi=100)),
+                      int(la.number("max_days", 0, lo=0, integer=True)))
+    la.done()
     top.done()
 
     return Config(
@@ -266,6 +351,7 @@ def from_dict(raw: dict, shown: str = "<config>", base: Path = REPO_ROOT) -> Con
         cc=cc, cflags=cflags, build_timeout_s=float(build_timeout),
         warning_penalty=float(warning_penalty),
         max_global_data=max_global, contract=contract, allowed=allowed, penalties=penalties,
+        budgets=budgets, late=late,
     )
 
 

@@ -23,11 +23,14 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__, build, plugins, runner, scoring, static
+from . import __version__, build, plugins, runner, schedule, scoring, static
 from .config import REPO_ROOT, Config
 from .model import GradeResult, SpeedInfo
 
 WORK_ROOT = REPO_ROOT / "build" / "grade"
+# All failure hooks (reproducer shrinking) of one grading share this many
+# seconds at most, and never more than the time budget leaves.
+HOOKS_TOTAL_S = 60.0
 
 
 @dataclass
@@ -42,6 +45,7 @@ class GradeOptions:
     work_root: Path = WORK_ROOT
     libdriver: Path = build.LIBDRIVER
     failure_hooks: list = field(default_factory=list)
+    budget_s: float | None = None       # whole grading, seconds (platforms); None: unbounded
 
 
 def work_name(submission: Path) -> str:
@@ -54,11 +58,12 @@ def work_name(submission: Path) -> str:
 def grade(submission: Path, cfg: Config, opts: GradeOptions, *, student: str = "",
           shown: str | None = None) -> GradeResult:
     t0 = time.monotonic()
+    deadline = t0 + opts.budget_s if opts.budget_s else None
     shown = shown or str(submission)
     result = GradeResult(submission=shown, student=student, max_score=cfg.max_score,
                          config_path=cfg.path)
     try:
-        _grade(submission, cfg, opts, result, shown)
+        _grade(submission, cfg, opts, result, shown, deadline)
     except Exception:   # a grader bug must not take a batch down
         result.notes.append("internal grader error:\n" + traceback.format_exc(limit=8))
         result.score, result.zeroed = 0.0, True
@@ -68,7 +73,8 @@ def grade(submission: Path, cfg: Config, opts: GradeOptions, *, student: str = "
     return result
 
 
-def _grade(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResult, shown: str) -> None:
+def _grade(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResult, shown: str,
+           deadline: float | None = None) -> None:
     mode = opts.speed_mode or cfg.speed_mode
     result.speed = SpeedInfo(mode=mode)
     # A fresh directory per run: two gradings of the same file at once (a
@@ -77,7 +83,7 @@ def _grade(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResul
     workdir = Path(tempfile.mkdtemp(prefix=(result.student or work_name(submission)) + ".",
                                     dir=opts.work_root))
     try:
-        _grade_in(submission, cfg, opts, result, shown, mode, workdir)
+        _grade_in(submission, cfg, opts, result, shown, mode, workdir, deadline)
     finally:
         if opts.keep:
             result.notes.append(f"build products kept in {workdir}")
@@ -86,7 +92,7 @@ def _grade(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResul
 
 
 def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeResult, shown: str,
-              mode: str, workdir: Path) -> None:
+              mode: str, workdir: Path, deadline: float | None = None) -> None:
 
     # 1. build
     result.build = build.compile_submission(submission, workdir, cfg, opts.libdriver, shown)
@@ -124,10 +130,10 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
         result.notes.append("no traces found (public_dir "
                             f"{cfg.public_dir}; use -t DIR or -f TRACE)")
     timeout = opts.timeout_s or cfg.timeout_s
-    run = runner.run_driver(result.build.driver, specs, timeout_s=timeout,
-                            samples=opts.samples or cfg.samples,
-                            timing=(mode == "wallclock" or mode == "instructions"),
-                            heapdump=opts.heapdump)
+    run = schedule.run(result.build.driver, specs, timeout_s=timeout,
+                       samples=opts.samples or cfg.samples,
+                       timing=(mode == "wallclock" or mode == "instructions"),
+                       heapdump=opts.heapdump, deadline=deadline)
     result.traces, result.driver_json = run.traces, run.document
     result.notes += run.notes
     result.speed.spread = spread_summary(result, cfg)
@@ -150,7 +156,16 @@ def _grade_in(submission: Path, cfg: Config, opts: GradeOptions, result: GradeRe
                                         if hasattr(m, "failure_hook")]
     if hooks:
         ctx = plugins.HookContext(result.build.driver, workdir, cfg, timeout)
+        # One bounded budget for all hooks, inside the grading's own budget.
+        ctx.hooks_deadline = time.monotonic() + HOOKS_TOTAL_S
+        if deadline is not None:
+            ctx.hooks_deadline = min(ctx.hooks_deadline, deadline - schedule.RESERVE_S)
         for t in result.failed_traces:
+            if time.monotonic() >= ctx.hooks_deadline:
+                result.notes.append("reproducers: the time for them ran out before "
+                                    f"{'a hidden trace' if t.hidden else t.name} "
+                                    "(and any later failed trace)")
+                break
             for hook in hooks:
                 try:
                     hook(result, t, ctx)

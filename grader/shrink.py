@@ -30,7 +30,9 @@ import time
 from pathlib import Path
 
 GRADER_PLUGIN = True
-SKIP_KINDS = {"trace", "internal", "tamper"}
+# A timeout (or CPU limit) is not shrunk: each candidate would cost a whole
+# timeout, and a smaller trace that "still hangs" teaches nothing more.
+SKIP_KINDS = {"trace", "internal", "tamper", "timeout", "limit", "skipped"}
 DEFAULT_SECONDS = float(os.environ.get("SHRINK_SECONDS", "30"))
 
 Op = tuple  # (kind 'a'|'f'|'r', id, size)
@@ -164,9 +166,15 @@ def failure_hook(result, trace, ctx) -> None:
     if not src.is_file():
         return
     t0 = time.monotonic()
+    seconds = DEFAULT_SECONDS
+    shared = getattr(ctx, "hooks_deadline", None)    # all failed traces share one budget
+    if shared is not None:
+        seconds = min(seconds, shared - t0)
+        if seconds < 1:
+            return
     timeout = min(float(ctx.timeout_s), 2.0)
     ops, original, runs = shrink(ctx.driver, src, trace.error, timeout_s=timeout,
-                                 seconds=DEFAULT_SECONDS, workdir=Path(ctx.workdir))
+                                 seconds=seconds, workdir=Path(ctx.workdir))
     # The work directory may be temporary: reproducers go beside it, to stay.
     from .pipeline import work_name
     owner = getattr(result, "student", "") or work_name(Path(getattr(result, "submission", "") or "x"))

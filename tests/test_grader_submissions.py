@@ -175,8 +175,11 @@ def test_batch_grades_a_mixed_class_and_writes_a_gradebook(tmp_path):
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stderr
     assert "[4/4]" in p.stderr                         # progress lines
-    rows = list(csv.DictReader(open(out / "gradebook.csv")))
+    rows = list(csv.DictReader(open(out / "details.csv")))     # per-trace detail
     by = {r["student"]: r for r in rows}
+    book = list(csv.DictReader(open(out / "gradebook.csv")))   # LMS file: one score column
+    assert [list(r) for r in book] == [["student", "slablab"]] * 4
+    assert {r["student"]: float(r["slablab"]) for r in book} == {s: float(by[s]["score"]) for s in by}
     assert list(by) == ["ada", "bob", "cy", "dee"]
     assert float(by["ada"]["score"]) == 100
     assert by["ada"]["synth-fifo.rep"] != "" and by["ada"]["failures"] == ""

@@ -13,6 +13,7 @@
 #   grader/                      driver sources, the Python grader, config.toml
 #   traces/                      the public traces and their README (no hidden/)
 #   .github/workflows/grade-pr.yml   the pull-request grading workflow
+#   .github/workflows/classroom.yml  GitHub Classroom: grade every push, report points
 #
 # The archive is reproducible: sorted names, fixed owner and mtime, gzip -n.
 # Usage: tools/make-handout.sh [OUT.tar.gz]   (default dist/slablab-handout.tar.gz)
@@ -51,6 +52,7 @@ copy tools/handout/README.md README.md
 copy tools/handout/Makefile Makefile
 copy tools/handout/gitignore .gitignore
 copy .github/workflows/grade-pr.yml
+copy .github/workflows/classroom.yml
 
 # The deny check: refuse instructor material whatever the allow-list said.
 bad=$(cd "$stage/$top" && find . -type f | sed 's|^\./||' |
