@@ -21,19 +21,28 @@
  * rounded up to 16, no overhead) is only reachable without per-object headers.
  * And a slot is taken or given back in ~20 instructions, with no neighbour
  * to look at: mid-sized requests (97..640 bytes) on slabs made python,
- * clang-format and jq 10-25% faster, and lua (608-byte tables) 50%.  A mid-sized class earns its slabs
- * only after SLAB_WARMUP requests (served by blocks until then): a slab of
- * mid-sized slots is kilobytes, too much for a size asked for a few times.
+ * clang-format and jq 10-25% faster, and lua (608-byte tables) 50%.  A class
+ * of slots above SLAB_EAGER_SLOT bytes earns its slabs only after
+ * SLAB_WARMUP requests (served by blocks until then): its slabs are
+ * kilobytes, too much for a size asked for a few times.
  *
  * Overheads scale with the heap (measured on programs outside the public
- * set, README "solution"): a class's first slab holds only SLAB_MIN_SLOTS
- * slots (one 512-byte page for small ones) and each further slab of the
- * class is twice the one before, up to SLAB_MAX_BYTES, so the slots a class
- * has but does not use are about half its slab space at most; an empty slab
- * goes back to the block allocator (but its class's last one with room);
- * the page map starts at MAP_MIN_PAGES bytes and doubles with the heap.  A
- * heap of 12 KB (dc) pays its control block and a few half-empty pages, not
- * 2 KB per size class.
+ * set, README "solution"):
+ *   - a class takes its first slab only once the heap is SLAB_HEAP_SHARE
+ *     times that slab's size; until then its requests are blocks (a few
+ *     bytes more each, where a half-empty page per class would be a third
+ *     of a 12 KB heap, dc's);
+ *   - a class's first slab holds only SLAB_MIN_SLOTS slots (one 512-byte
+ *     page for small ones) and each further slab of the class is twice the
+ *     one before, up to SLAB_MAX_BYTES: a class's unused slots are about
+ *     half its slab space at most, and a large class pays a slab header per
+ *     hundreds of slots;
+ *   - an empty slab goes back to the block allocator (but its class's last
+ *     one with room), and so does the heap's free tail (merged, never
+ *     abandoned);
+ *   - the page map starts at MAP_MIN_PAGES bytes and doubles with the heap;
+ *     the control block's 64 list sentinels are 8 bytes each (32-bit
+ *     offsets), 0.9 KB in all.
  *
  * THE HEAP, low to high address
  *
@@ -53,8 +62,8 @@
  *   +----------------------------+       +----------------------------+
  *   | header: size | flags       |  8    | header: size | flags       |  8
  *   +----------------------------+ <- p  +----------------------------+
- *   | payload ...                |       | next free (pointer)        |  8
- *   |                            |       | prev free (pointer)        |  8
+ *   | payload ...                |       | next free | prev free      |  4+4
+ *   |                            |       | (offsets from lo)          |
  *   |                            |       | ... unused ...             |
  *   |                            |       +----------------------------+
  *   |                            |       | footer: copy of header     |  8
@@ -119,13 +128,13 @@
 #define SLAB_MAX_SLOT   640u        /* largest slot size; larger requests use blocks */
 #endif
 #ifndef SLAB_EAGER_SLOT
-#define SLAB_EAGER_SLOT 96u         /* classes up to this slot size start with a slab */
+#define SLAB_EAGER_SLOT 64u         /* classes up to this slot size need no warm-up */
 #endif
 #ifndef SLAB_WARMUP
 #define SLAB_WARMUP     384u        /* requests a larger class serves with blocks first */
 #endif
 #ifndef SLAB_MIN_SLOTS
-#define SLAB_MIN_SLOTS  4u          /* a class's first slab spans enough pages for this many slots */
+#define SLAB_MIN_SLOTS  3u          /* a class's first slab spans enough pages for this many slots */
 #endif
 #ifndef SLAB_MAX_BYTES
 #define SLAB_MAX_BYTES  8192u       /* slabs grow (doubling) up to this size */
@@ -791,7 +800,11 @@ static inline int class_is_warm(unsigned k) { return (A.ctl->warm >> k) & 1; }
  * whole heap is a few kilobytes (dc: 12 KB live) would otherwise spend a
  * third of it on slots it never fills, where a block costs a few bytes
  * more per request.  The heap never shrinks, so a warm class stays warm. */
-static int heap_holds_slabs_of(unsigned k) { return mem_heapsize() >= SLAB_HEAP_SHARE * slab_bytes_for(k, 0); }
+/* (A class's first slab is exactly its fewest pages: slab_bytes_for(k, 0).) */
+static ALWAYS_INLINE int heap_holds_slabs_of(unsigned k)
+{
+    return mem_heapsize() >= SLAB_HEAP_SHARE * SLAB_PAGE * SLAB_MIN_PAGES_FOR(slot_size_of_class(k));
+}
 
 static int class_is_cold(unsigned k)
 {
