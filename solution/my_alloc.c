@@ -335,7 +335,8 @@ static size_t slab_bytes_for(unsigned k, unsigned n)
 static inline size_t slab_bytes_of_class(unsigned k) { return slab_bytes_for(k, A.ctl->slabs[k]); }
 /* Requests a class serves with blocks before its first slab: a slab of
  * mid-sized slots is kilobytes, a waste for a size a program asks for a few
- * times; small classes start with a slab. */
+ * times; small classes need no warm-up (only a heap large enough, see
+ * class_is_cold). */
 static inline uint32_t slab_warmup_of_class(unsigned k)
 {
     return slot_size_of_class(k) <= SLAB_EAGER_SLOT ? 0 : SLAB_WARMUP;
@@ -830,8 +831,9 @@ static int class_is_cold(unsigned k)
  * make room for a mid-sized class's slab although a free block fits the
  * request.  A slab needs contiguous, page-aligned room, which free holes
  * between blocks seldom offer: growing the heap past them for every new slab
- * cost python 2 points of utilization.  Small classes always take a slab:
- * headerless slots are where their memory goes furthest.
+ * cost python 2 points of utilization.  Small classes (warm ones: see
+ * class_is_cold) always take a slab: headerless slots are where their
+ * memory goes furthest.
  */
 RARELY_CALLED static void *slab_alloc_from_new_slab(unsigned k, size_t size)
 {
