@@ -10,11 +10,10 @@
  *     next non-empty class in O(1));
  *   - a SLAB allocator for requests up to SLAB_MAX_SLOT bytes, one class per
  *     16 bytes: a slab is an allocated block of the block allocator spanning
- *     whole SLAB_PAGE-sized, SLAB_PAGE-aligned pages (one page for small
- *     slots, a few for mid-sized ones), cut into same-size slots with NO
- *     per-slot header.  A page map (one byte per page: 0, or "page i of a
- *     slab" as i + 1) tells slots from ordinary blocks and leads my_free from
- *     a slot to its slab's start.
+ *     whole SLAB_PAGE-sized, SLAB_PAGE-aligned pages, cut into same-size
+ *     slots with NO per-slot header.  A page map (one byte per page: 0, or
+ *     "page i of a slab" as i + 1) tells slots from ordinary blocks and leads
+ *     my_free from a slot to its slab's start.
  *
  * Why slabs: with 16-byte alignment, an 8-byte header turns a 32-byte request
  * into a 48-byte block (50% overhead); in a slab it costs 32 bytes plus its
@@ -22,9 +21,28 @@
  * rounded up to 16, no overhead) is only reachable without per-object headers.
  * And a slot is taken or given back in ~20 instructions, with no neighbour
  * to look at: mid-sized requests (97..640 bytes) on slabs made python,
- * clang-format and jq 10-25% faster, and lua (608-byte tables) 50%.  A mid-sized class earns its slabs
- * only after SLAB_WARMUP requests (served by blocks until then): a slab of
- * mid-sized slots is kilobytes, too much for a size asked for a few times.
+ * clang-format and jq 10-25% faster, and lua (608-byte tables) 50%.  A class
+ * of slots above SLAB_EAGER_SLOT bytes earns its slabs only after
+ * SLAB_WARMUP requests (served by blocks until then): its slabs are
+ * kilobytes, too much for a size asked for a few times.
+ *
+ * Overheads scale with the heap (measured on programs outside the public
+ * set, README "solution"):
+ *   - a class takes its first slab only once the heap is SLAB_HEAP_SHARE
+ *     times that slab's size; until then its requests are blocks (a few
+ *     bytes more each, where a half-empty page per class would be a third
+ *     of a 12 KB heap, dc's);
+ *   - a class's first slab holds only SLAB_MIN_SLOTS slots (one 512-byte
+ *     page for small ones) and each further slab of the class is twice the
+ *     one before, up to SLAB_MAX_BYTES: a class's unused slots are about
+ *     half its slab space at most, and a large class pays a slab header per
+ *     hundreds of slots;
+ *   - an empty slab goes back to the block allocator (but its class's last
+ *     one with room), and so does the heap's free tail (merged, never
+ *     abandoned);
+ *   - the page map starts at MAP_MIN_PAGES bytes and doubles with the heap;
+ *     the control block's 64 list sentinels are 8 bytes each (32-bit
+ *     offsets), 0.9 KB in all.
  *
  * THE HEAP, low to high address
  *
@@ -44,8 +62,8 @@
  *   +----------------------------+       +----------------------------+
  *   | header: size | flags       |  8    | header: size | flags       |  8
  *   +----------------------------+ <- p  +----------------------------+
- *   | payload ...                |       | next free (pointer)        |  8
- *   |                            |       | prev free (pointer)        |  8
+ *   | payload ...                |       | next free | prev free      |  4+4
+ *   |                            |       | (offsets from lo)          |
  *   |                            |       | ... unused ...             |
  *   |                            |       +----------------------------+
  *   |                            |       | footer: copy of header     |  8
@@ -55,7 +73,8 @@
  *   allocated, so allocated blocks need no footer), SLAB (this allocated
  *   block is a slab).
  *
- * A SLAB (an allocated block of slab_bytes_of_class(k): whole pages)
+ * A SLAB (an allocated block of whole pages: slab_bytes_for(k, n) when it was
+ * the n-th slab of its class k)
  *
  *   base - 8      base (multiple of SLAB_PAGE from lo)        base+bytes-8
  *   | header | struct slab (16) | slot | slot | slot | ... | slot | slack |
@@ -75,16 +94,16 @@
  *      consistently, and as many of them as the heap has free blocks of
  *      class c; bit c of the non-empty bitmap is set iff list c is non-empty.
  *   I6 Slabs and the page map: a slab of class k is an allocated block of
- *      exactly slab_bytes_of_class(k) whose payload starts on a SLAB_PAGE
- *      boundary; its pages are marked 1, 2, ... in the page map; no other
- *      page is marked; the page map itself is the payload of an allocated
- *      block.
+ *      whole pages, from its class's first slab size to SLAB_MAX_PAGES,
+ *      whose payload starts on a SLAB_PAGE boundary; its pages are marked
+ *      1, 2, ... in the page map; no other page is marked; the page map
+ *      itself is the payload of an allocated block.
  *   I7 Slab slots: a slab's slot size is a slab class, its slot count fits
  *      the slab, and its free-slot chain lies on slot boundaries, has no
  *      cycle and is exactly (slots - used) long.
  *   I8 Slab lists: slab list k holds exactly the slabs of class k that have a
  *      free slot, doubly linked consistently; a class has slabs only once it
- *      has warmed up.
+ *      has warmed up; the control block counts each class's slabs exactly.
  *
  * Placement (measured, see README "solution"): exact-size classes below
  * LINEAR_LIMIT take the list head; approximate classes are searched for the
@@ -103,22 +122,31 @@
 #define WORD            8u          /* header / footer size */
 #define MIN_BLOCK       32u         /* header + two links + footer, rounded to 16 */
 #ifndef SLAB_PAGE
-#define SLAB_PAGE       2048u       /* page-map unit: slabs start on one, span whole ones */
+#define SLAB_PAGE       512u        /* page-map unit: slabs start on one, span whole ones */
 #endif
 #ifndef SLAB_MAX_SLOT
 #define SLAB_MAX_SLOT   640u        /* largest slot size; larger requests use blocks */
 #endif
 #ifndef SLAB_EAGER_SLOT
-#define SLAB_EAGER_SLOT 96u         /* classes up to this slot size start with a slab */
+#define SLAB_EAGER_SLOT 64u         /* classes up to this slot size need no warm-up */
 #endif
 #ifndef SLAB_WARMUP
 #define SLAB_WARMUP     384u        /* requests a larger class serves with blocks first */
 #endif
 #ifndef SLAB_MIN_SLOTS
-#define SLAB_MIN_SLOTS  8u          /* a slab spans enough pages for this many slots */
+#define SLAB_MIN_SLOTS  3u          /* a class's first slab spans enough pages for this many slots */
 #endif
-#define SLAB_CLASSES    (SLAB_MAX_SLOT / ALIGNMENT)  /* slot sizes 16, 32, ... */
-#define MAP_MIN_PAGES   1024u       /* the page map's first size, in pages */
+#ifndef SLAB_MAX_BYTES
+#define SLAB_MAX_BYTES  8192u       /* slabs grow (doubling) up to this size */
+#endif
+#define SLAB_GROWTH_MAX 8u          /* slab n of a class is 2^min(n, this) times its first */
+#ifndef SLAB_HEAP_SHARE
+#define SLAB_HEAP_SHARE 32u         /* a class's first slab waits for a heap this many times its size */
+#endif
+#define SLAB_CLASSES    (SLAB_MAX_SLOT / ALIGNMENT)  /* slot sizes 16, 32, ... (a bit each in a word) */
+#ifndef MAP_MIN_PAGES
+#define MAP_MIN_PAGES   64u         /* the page map's first size, in pages */
+#endif
 #define NUM_CLASSES     64u         /* block size classes, one bitmap word */
 #define LINEAR_LIMIT    512u        /* below: one class per 16 bytes */
 #ifndef FIT_SEARCH_LIMIT
@@ -149,15 +177,20 @@
 /* A free block's place in its class list, just past its header.  Lists are
  * circular, with one sentinel node per class in the control block, so that
  * linking and unlinking never test for "no neighbour" (each such test is a
- * branch the CPU mispredicts whenever list lengths vary). */
+ * branch the CPU mispredicts whenever list lengths vary).  Links are 32-bit
+ * offsets from lo, not pointers: that halves the sentinels, the largest
+ * fixed cost of the heap (64 * 8 bytes instead of 64 * 16, which is 4% of a
+ * 12 KB heap), for one addition per link followed. */
 struct free_node {
-    struct free_node *next, *prev;
+    uint32_t next, prev;     /* offsets from lo of the neighbours (a sentinel's or a block's node) */
 };
 
 struct heap_control {
     struct free_node free_list[NUM_CLASSES];  /* sentinel of class c's list */
     uint32_t slab_head[SLAB_CLASSES];   /* offset of the first slab of class k with a free slot */
     uint32_t cold_requests[SLAB_CLASSES]; /* requests of class k served by blocks so far */
+    uint16_t slabs[SLAB_CLASSES];       /* slabs of class k in the heap (sizes the next one) */
+    uint64_t warm;                      /* bit k: class k has warmed up (may have slabs) */
 };
 
 /* The first block starts just past the control block, at 8 mod 16. */
@@ -180,16 +213,20 @@ struct slab {
  * base + pages * SLAB_PAGE - WORD). */
 #define SLAB_OVERHEAD   (WORD + SLAB_FIRST_SLOT)
 /* The fewest pages that hold SLAB_MIN_SLOTS slots of `slot` bytes (a macro,
- * so that it also sizes arrays).  A slab has up to twice as many. */
+ * so that it also sizes arrays): a class's first slab.  Later slabs are
+ * larger, up to SLAB_MAX_PAGES. */
 #define SLAB_MIN_PAGES_FOR(slot) \
     ((SLAB_MIN_SLOTS * (slot) + SLAB_OVERHEAD + SLAB_PAGE - 1) / SLAB_PAGE)
-#define SLAB_MAX_PAGES  (2 * SLAB_MIN_PAGES_FOR(SLAB_MAX_SLOT))
+#define SLAB_MAX_PAGES  (SLAB_MAX_BYTES / SLAB_PAGE)
 /* The most slots any slab has (an upper bound: all slot bytes in 16s). */
 #define SLAB_MAX_SLOTS  ((SLAB_MAX_PAGES * SLAB_PAGE - SLAB_OVERHEAD) / ALIGNMENT)
 /* A page-map byte numbers a slab's pages, and a free slot links to the next
  * by a 16-bit offset from the slab's base. */
 _Static_assert(SLAB_MAX_PAGES <= 255, "a slab's pages must be numbered by a page-map byte");
 _Static_assert(SLAB_MAX_PAGES * SLAB_PAGE <= 65536, "slot offsets must fit in 16 bits");
+_Static_assert(SLAB_MIN_PAGES_FOR(SLAB_MAX_SLOT) <= SLAB_MAX_PAGES, "every class's first slab must fit the largest");
+_Static_assert(SLAB_CLASSES <= 64, "the warm classes are bits of one word");
+_Static_assert(MEM_MAX_HEAP <= UINT32_MAX, "free-list links and slab-list links are 32-bit offsets");
 
 /* ---- all writable global state: one small struct ------------------------ */
 
@@ -269,22 +306,37 @@ static unsigned size_class(size_t size)
 static inline unsigned slab_class(size_t size) { return (unsigned)((size - 1) / ALIGNMENT); }
 static inline size_t slot_size_of_class(unsigned k) { return (size_t)(k + 1) * ALIGNMENT; }
 static inline size_t slot_bytes_in(size_t slab_bytes) { return slab_bytes - SLAB_OVERHEAD; }
-/* Bytes of a class's slabs (whole pages, as a block): from the fewest pages
- * that hold SLAB_MIN_SLOTS slots to twice as many, the size that leaves the
- * smallest share idle after the last slot (e.g. 208-byte slots leave 152 of
- * 2048 bytes idle in one page, 120 of 4096 in two: two it is). */
-static size_t slab_bytes_of_class(unsigned k)
+/* Bytes of a class's next slab (whole pages, as a block) when it has `n`
+ * slabs already.  Slabs grow with their class: the first spans the fewest
+ * pages that hold SLAB_MIN_SLOTS slots, each further one twice as many
+ * pages as the one before, up to SLAB_MAX_PAGES; so a small heap is not
+ * spent on slots it never fills (a class's slabs with room are at most
+ * about half its slab space), and a large one pays a slab header per
+ * hundreds of slots, not per dozen.  The first slab is exactly the fewest
+ * pages (a larger one with a smaller idle tail costs a small heap more in
+ * empty slots than it saves); a later one is, among its size and up to
+ * `fewest` pages more, the one that leaves the smallest share idle after
+ * the last slot (e.g. the second slab of 208-byte slots: four pages leave
+ * 152 of 2048 bytes idle, five 40 of 2560: five it is). */
+static size_t slab_bytes_for(unsigned k, unsigned n)
 {
     size_t slot = slot_size_of_class(k), fewest = SLAB_MIN_PAGES_FOR(slot);
-    size_t best = fewest * SLAB_PAGE;
-    for (size_t bytes = best; bytes <= 2 * fewest * SLAB_PAGE; bytes += SLAB_PAGE)
+    size_t pages = fewest << (n < SLAB_GROWTH_MAX ? n : SLAB_GROWTH_MAX);
+    if (pages > SLAB_MAX_PAGES)
+        pages = SLAB_MAX_PAGES;
+    size_t best = pages * SLAB_PAGE, last = n ? pages + fewest : pages;
+    if (last > SLAB_MAX_PAGES)
+        last = SLAB_MAX_PAGES;
+    for (size_t bytes = best; bytes <= last * SLAB_PAGE; bytes += SLAB_PAGE)
         if (slot_bytes_in(bytes) % slot * best < slot_bytes_in(best) % slot * bytes)
             best = bytes;
     return best;
 }
+static inline size_t slab_bytes_of_class(unsigned k) { return slab_bytes_for(k, A.ctl->slabs[k]); }
 /* Requests a class serves with blocks before its first slab: a slab of
  * mid-sized slots is kilobytes, a waste for a size a program asks for a few
- * times; small classes start with a slab. */
+ * times; small classes need no warm-up (only a heap large enough, see
+ * class_is_cold). */
 static inline uint32_t slab_warmup_of_class(unsigned k)
 {
     return slot_size_of_class(k) <= SLAB_EAGER_SLOT ? 0 : SLAB_WARMUP;
@@ -298,32 +350,37 @@ static inline int uses_slab(size_t size) { return size - 1 < SLAB_MAX_SLOT; }
 
 static inline struct free_node *sentinel(unsigned c) { return &A.ctl->free_list[c]; }
 static inline unsigned class_of_sentinel(const struct free_node *n) { return (unsigned)(n - A.ctl->free_list); }
+/* Links are offsets from lo (the control block, hence the sentinels, are there too). */
+static inline struct free_node *node_at(uint32_t off) { return (struct free_node *)(A.lo + off); }
+static inline uint32_t link_to(const struct free_node *n) { return (uint32_t)((const char *)n - A.lo); }
+static inline struct free_node *next_node(const struct free_node *n) { return node_at(n->next); }
+static inline struct free_node *prev_node(const struct free_node *n) { return node_at(n->prev); }
 /* The first block of list c (the sentinel's block when the list is empty). */
-static inline char *list_first(unsigned c) { return block_of_node(sentinel(c)->next); }
+static inline char *list_first(unsigned c) { return block_of_node(next_node(sentinel(c))); }
 
 /* LIFO: a freed block goes to the front of its list.  The caller passes the
  * size it has just written into b's header, so that it is not read back. */
 static ALWAYS_INLINE void insert_free(char *b, size_t size)
 {
     unsigned c = size_class(size);
-    struct free_node *head = sentinel(c), *n = node_of(b), *first = head->next;
-    /* This store order keeps gcc from pairing n's two links into one vector
-     * store, which costs more instructions than it saves (measured). */
-    n->prev = head;
-    first->prev = n;
+    struct free_node *head = sentinel(c), *n = node_of(b);
+    uint32_t first = head->next, to_n = link_to(n);
+    n->prev = link_to(head);
+    node_at(first)->prev = to_n;
     n->next = first;
-    head->next = n;
+    head->next = to_n;
     A.nonempty |= (uint64_t)1 << c;
 }
 
 static ALWAYS_INLINE void remove_free(char *b)
 {
     struct free_node *n = node_of(b);
-    n->prev->next = n->next;
-    n->next->prev = n->prev;
+    uint32_t next = n->next, prev = n->prev;
+    node_at(prev)->next = next;
+    node_at(next)->prev = prev;
     /* Both neighbours are the same node only when it is the sentinel, alone. */
-    if (n->next == n->prev)
-        A.nonempty &= ~((uint64_t)1 << class_of_sentinel(n->next));
+    if (next == prev)
+        A.nonempty &= ~((uint64_t)1 << class_of_sentinel(node_at(next)));
 }
 
 /* Make b (not in any list) a free block of `size` bytes, merge it with free
@@ -391,7 +448,7 @@ static char *best_fit_in_list(unsigned c, size_t asize, size_t limit)
     char *best = NULL;
     size_t best_size = SIZE_MAX;
     size_t seen = 0;
-    for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < limit; n = n->next, seen++) {
+    for (struct free_node *n = next_node(sentinel(c)); n != sentinel(c) && seen < limit; n = next_node(n), seen++) {
         char *b = block_of_node(n);
         size_t s = block_size(b);
         if (s >= asize && s < best_size) {
@@ -524,9 +581,10 @@ static void mark_slab_pages(size_t first, size_t pages, int on)
 /* Is p (a payload handed out by us) a slot inside a slab? */
 static inline int in_slab(const void *p) { return page_is_slab(page_index(p)); }
 
-/* Make the page map cover page `page`: move it to a block twice as large.
- * It starts at MAP_MIN_PAGES (a 1 KiB map for a 2 MiB heap) so that it
- * seldom moves: each move leaves a hole in the heap. */
+/* Make the page map cover page `page`: move it to a block twice as large
+ * (the old one becomes a free block, reused like any other).  It starts at
+ * MAP_MIN_PAGES (64 bytes for a 32 KiB heap): a small heap pays a small map,
+ * and a growing one moves it log2(heap / 32 KiB) times. */
 RARELY_CALLED static int map_cover(size_t page)
 {
     if (page < A.slab_map_pages)
@@ -613,7 +671,7 @@ static char *find_slab_room(size_t bytes, char **spot)
     while (candidates) {
         unsigned c = (unsigned)__builtin_ctzll(candidates);
         int seen = 0;
-        for (struct free_node *n = sentinel(c)->next; n != sentinel(c) && seen < SLAB_SEARCH_LIMIT; n = n->next, seen++)
+        for (struct free_node *n = next_node(sentinel(c)); n != sentinel(c) && seen < SLAB_SEARCH_LIMIT; n = next_node(n), seen++)
             if ((*spot = slab_spot_in(block_of_node(n), bytes)) != NULL)
                 return block_of_node(n);
         candidates &= candidates - 1;
@@ -664,11 +722,12 @@ static void carve_slab_block(char *b, char *spot, size_t bytes)
     }
 }
 
-/* A new slab of class k, carved from free block b (in its list) at spot,
- * put on the class's list; NULL when the page map cannot grow. */
-static struct slab *new_slab(unsigned k, char *b, char *spot)
+/* A new slab of class k and `bytes` (slab_bytes_of_class(k)), carved from
+ * free block b (in its list) at spot, put on the class's list; NULL when
+ * the page map cannot grow. */
+static struct slab *new_slab(unsigned k, size_t bytes, char *b, char *spot)
 {
-    size_t bytes = slab_bytes_of_class(k), pages = bytes / SLAB_PAGE;
+    size_t pages = bytes / SLAB_PAGE;
     carve_slab_block(b, spot, bytes);
     struct slab *s = (struct slab *)payload_of(spot);
     if (map_cover(page_index(s) + pages - 1) != 0) {
@@ -694,6 +753,7 @@ static struct slab *new_slab(unsigned k, char *b, char *spot)
         *slot_link(base + off) = (uint16_t)(off + slot);
     *slot_link(base + off) = 0;
     slab_list_push(k, s);
+    A.ctl->slabs[k]++;
     return s;
 }
 
@@ -705,6 +765,7 @@ RARELY_CALLED static void release_slab(unsigned k, struct slab *s)
     mark_slab_pages(page_index(s), block_size(b) / SLAB_PAGE, 0);
     *(uint64_t *)b &= ~(uint64_t)SLAB;
     block_free(b);
+    A.ctl->slabs[k]--;
 }
 
 /*
@@ -732,15 +793,36 @@ static inline void *take_slot(unsigned k, struct slab *s)
     return slot;
 }
 
-static inline int class_is_warm(unsigned k) { return A.ctl->cold_requests[k] >= slab_warmup_of_class(k); }
+static inline int class_is_warm(unsigned k) { return (A.ctl->warm >> k) & 1; }
 
-/* Does class k still wait for its first slab?  Counts the request if so. */
+/* Does class k still wait for its first slab?  Counts the request if so.  A
+ * class warms up after its warm-up count of requests, and not before the
+ * heap is SLAB_HEAP_SHARE times the class's first slab: a program whose
+ * whole heap is a few kilobytes (dc: 12 KB live) would otherwise spend a
+ * third of it on slots it never fills, where a block costs a few bytes
+ * more per request.  The heap never shrinks, so a warm class stays warm. */
+/* (A class's first slab is exactly its fewest pages: slab_bytes_for(k, 0).) */
+static ALWAYS_INLINE int heap_holds_slabs_of(unsigned k)
+{
+    return mem_heapsize() >= SLAB_HEAP_SHARE * SLAB_PAGE * SLAB_MIN_PAGES_FOR(slot_size_of_class(k));
+}
+
 static int class_is_cold(unsigned k)
 {
     if (class_is_warm(k))
         return 0;
-    A.ctl->cold_requests[k]++;
-    return 1;
+    uint32_t warmup = slab_warmup_of_class(k);
+    if (A.ctl->cold_requests[k] < warmup) {
+        /* Served by a block; the last of the warm-up makes the class warm
+         * at once (realloc then moves payloads of its size into slots). */
+        if (++A.ctl->cold_requests[k] == warmup && heap_holds_slabs_of(k))
+            A.ctl->warm |= (uint64_t)1 << k;
+        return 1;
+    }
+    if (!heap_holds_slabs_of(k))
+        return 1;
+    A.ctl->warm |= (uint64_t)1 << k;
+    return 0;
 }
 
 /*
@@ -749,8 +831,9 @@ static int class_is_cold(unsigned k)
  * make room for a mid-sized class's slab although a free block fits the
  * request.  A slab needs contiguous, page-aligned room, which free holes
  * between blocks seldom offer: growing the heap past them for every new slab
- * cost python 2 points of utilization.  Small classes always take a slab:
- * headerless slots are where their memory goes furthest.
+ * cost python 2 points of utilization.  Small classes (warm ones: see
+ * class_is_cold) always take a slab: headerless slots are where their
+ * memory goes furthest.
  */
 RARELY_CALLED static void *slab_alloc_from_new_slab(unsigned k, size_t size)
 {
@@ -764,7 +847,7 @@ RARELY_CALLED static void *slab_alloc_from_new_slab(unsigned k, size_t size)
         if (!(b = grow_for_slab(bytes, &spot)))
             return NULL;
     }
-    struct slab *s = new_slab(k, b, spot);
+    struct slab *s = new_slab(k, bytes, b, spot);
     return s ? take_slot(k, s) : NULL;
 }
 
@@ -807,7 +890,7 @@ int my_init(void)
     A.ctl = (struct heap_control *)A.lo;
     memset(A.ctl, 0, sizeof *A.ctl);
     for (unsigned c = 0; c < NUM_CLASSES; c++)
-        sentinel(c)->next = sentinel(c)->prev = sentinel(c);
+        sentinel(c)->next = sentinel(c)->prev = link_to(sentinel(c));
     set_header(first_block(), 0, ALLOC | PREV_ALLOC);
     return 0;
 }
@@ -927,8 +1010,8 @@ static int plausible_block(const char *b)
     return b >= first_block() && b + MIN_BLOCK <= epilogue() && ((uintptr_t)b + WORD) % ALIGNMENT == 0;
 }
 
-/* I6 (this slab's part) and I7; counts slabs with a free slot per class. */
-static int check_slab(char *b, size_t with_free_slot[SLAB_CLASSES])
+/* I6 (this slab's part) and I7; counts slabs, and slabs with a free slot, per class. */
+static int check_slab(char *b, size_t slabs[SLAB_CLASSES], size_t with_free_slot[SLAB_CLASSES])
 {
     struct slab *s = (struct slab *)payload_of(b);
     size_t slot = s->slot_size;
@@ -937,9 +1020,10 @@ static int check_slab(char *b, size_t with_free_slot[SLAB_CLASSES])
     if (!class_is_warm(slab_class(slot)))
         BROKEN("I8: slab at offset %ld has slots of %zu bytes, a class that has not warmed up (%u of %u requests)",
                rel(s), slot, (unsigned)A.ctl->cold_requests[slab_class(slot)], (unsigned)slab_warmup_of_class(slab_class(slot)));
-    size_t bytes = slab_bytes_of_class(slab_class(slot));
-    if (block_size(b) != bytes)
-        BROKEN("I6: slab block at offset %ld is %zu bytes, not %zu (slots of %zu)", rel(b), block_size(b), bytes, slot);
+    size_t bytes = block_size(b), first = slab_bytes_for(slab_class(slot), 0);
+    if (bytes % SLAB_PAGE != 0 || bytes < first || bytes > SLAB_MAX_PAGES * SLAB_PAGE)
+        BROKEN("I6: slab block at offset %ld is %zu bytes, not whole pages from %zu to %u (slots of %zu)",
+               rel(b), bytes, first, SLAB_MAX_PAGES * SLAB_PAGE, slot);
     if ((size_t)rel(s) % SLAB_PAGE != 0)
         BROKEN("I6: slab at offset %ld is not on a %u-byte boundary", rel(s), SLAB_PAGE);
     for (size_t i = 0; i < bytes / SLAB_PAGE; i++)
@@ -961,6 +1045,7 @@ static int check_slab(char *b, size_t with_free_slot[SLAB_CLASSES])
     if (found != expected)
         BROKEN("I7: slab at offset %ld: %zu free slots chained, %zu expected (%u slots, %u used)",
                rel(s), found, expected, (unsigned)s->nslots, (unsigned)s->used);
+    slabs[slab_class(slot)]++;
     if (s->free_head)
         with_free_slot[slab_class(slot)]++;
     return 0;
@@ -972,7 +1057,7 @@ static int check_free_lists(const size_t free_in_heap[NUM_CLASSES])
     for (unsigned c = 0; c < NUM_CLASSES; c++) {
         size_t count = 0;
         struct free_node *prev = sentinel(c);
-        for (struct free_node *n = sentinel(c)->next; n != sentinel(c); prev = n, n = n->next) {
+        for (struct free_node *n = next_node(sentinel(c)); n != sentinel(c); prev = n, n = next_node(n)) {
             char *b = block_of_node(n);
             if (!plausible_block(b))
                 BROKEN("I5: free list %u links to offset %ld, which is not a block in the heap", c, rel(b));
@@ -981,13 +1066,13 @@ static int check_free_lists(const size_t free_in_heap[NUM_CLASSES])
             if (size_class(block_size(b)) != c)
                 BROKEN("I5: free list %u holds the block at offset %ld of %zu bytes, which belongs in list %u",
                        c, rel(b), block_size(b), size_class(block_size(b)));
-            if (n->prev != prev)
+            if (prev_node(n) != prev)
                 BROKEN("I5: free list %u: block at offset %ld has a wrong prev link", c, rel(b));
             if (++count > free_in_heap[c])
                 BROKEN("I5: free list %u is longer than the heap's %zu free blocks of its class (a block listed twice, or a cycle)",
                        c, free_in_heap[c]);
         }
-        if (sentinel(c)->prev != prev)
+        if (prev_node(sentinel(c)) != prev)
             BROKEN("I5: free list %u: its sentinel's prev link is not its last block", c);
         if (count != free_in_heap[c])
             BROKEN("I5: the heap has %zu free blocks of class %u but its list holds %zu", free_in_heap[c], c, count);
@@ -999,9 +1084,15 @@ static int check_free_lists(const size_t free_in_heap[NUM_CLASSES])
 }
 
 /* I8: the slab lists against the per-class counts of slabs with a free slot. */
-static int check_slab_lists(const size_t with_free_slot[SLAB_CLASSES])
+static int check_slab_lists(const size_t slabs[SLAB_CLASSES], const size_t with_free_slot[SLAB_CLASSES])
 {
     for (unsigned k = 0; k < SLAB_CLASSES; k++) {
+        if (slabs[k] != A.ctl->slabs[k])
+            BROKEN("I8: the heap has %zu slabs of class %u but the control block counts %u",
+                   slabs[k], k, (unsigned)A.ctl->slabs[k]);
+        if (class_is_warm(k) && A.ctl->cold_requests[k] != slab_warmup_of_class(k))
+            BROKEN("I8: class %u is warm after %u cold requests, not its warm-up count %u",
+                   k, (unsigned)A.ctl->cold_requests[k], (unsigned)slab_warmup_of_class(k));
         size_t n = 0;
         struct slab *prev = NULL;
         for (struct slab *s = (struct slab *)at(A.ctl->slab_head[k]); s; prev = s, s = (struct slab *)at(s->next)) {
@@ -1049,7 +1140,7 @@ int my_check_heap(void)
     if (A.lo != mem_heap_lo() || (char *)A.ctl != A.lo || mem_heapsize() < FIRST_BLOCK + WORD)
         BROKEN("I1: the heap does not start with the control block (was my_init called?)");
     size_t free_in_heap[NUM_CLASSES] = {0};
-    size_t with_free_slot[SLAB_CLASSES] = {0};
+    size_t slabs[SLAB_CLASSES] = {0}, with_free_slot[SLAB_CLASSES] = {0};
     size_t slab_pages = 0;
     int map_block_seen = 0;
     int below_alloc = 1;            /* the first block counts as having an allocated block below */
@@ -1077,7 +1168,7 @@ int my_check_heap(void)
                 BROKEN("I4: free blocks at offsets %ld and %ld are adjacent", rel(prev_free_block(b)), rel(b));
             free_in_heap[size_class(size)]++;
         } else if (is_slab_block(b)) {
-            if (check_slab(b, with_free_slot))
+            if (check_slab(b, slabs, with_free_slot))
                 return 1;
             slab_pages += size / SLAB_PAGE;
         } else if (A.slab_map && payload_of(b) == (char *)A.slab_map && size - WORD >= A.slab_map_pages) {
@@ -1089,7 +1180,7 @@ int my_check_heap(void)
         BROKEN("I1: the heap does not end with the epilogue (offset %ld, header %#llx, PREV_ALLOC must be %d)",
                rel(end), (unsigned long long)header(end), below_alloc);
     if (check_page_map(slab_pages, map_block_seen) || check_free_lists(free_in_heap)
-        || check_slab_lists(with_free_slot))
+        || check_slab_lists(slabs, with_free_slot))
         return 1;
     return 0;
 }

@@ -62,7 +62,8 @@ def student_tree(tarball, tmp_path_factory) -> Path:
 
 
 def committed(pattern: str) -> list[str]:
-    return run(["git", "ls-files", "--", pattern], cwd=ROOT, check=True).stdout.split()
+    # ":(glob)": "*" stops at "/", so traces/*.rep is not traces/validation/*.rep
+    return run(["git", "ls-files", "--", f":(glob){pattern}"], cwd=ROOT, check=True).stdout.split()
 
 
 # ---- contents ------------------------------------------------------------------

@@ -29,7 +29,9 @@ git rev-parse --is-inside-work-tree >/dev/null 2>&1 || die "not a git checkout: 
 
 # Committed files under these paths, minus what students do not get.
 ship_paths=(include grader traces tests/student)
-exclude_re='^(grader/recorder/|traces/hidden/|traces/record-real\.sh$)'
+# traces/validation/: the reference solution's validation set (12 MB; its
+# recording script needs grader/recorder/, which is not shipped either).
+exclude_re='^(grader/recorder/|traces/hidden/|traces/validation/|traces/record-(real|validation)\.sh$)'
 
 rm -rf "$stage"
 mkdir -p "$stage/$top"

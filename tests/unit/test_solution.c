@@ -265,8 +265,21 @@ Test(solution, the_free_tail_is_extended_not_abandoned)
 
 /* ---- slabs ------------------------------------------------------------------------------ */
 
+/* A class takes slabs only in a heap SLAB_HEAP_SHARE times its first slab:
+ * the slab tests first grow the heap past that for every class (a free
+ * block, which slabs are then carved from). */
+static void heap_ready_for_slabs(void)
+{
+    char *b = my_alloc(SLAB_HEAP_SHARE * SLAB_MAX_PAGES * SLAB_PAGE);
+    cr_assert_not_null(b);
+    my_free(b);
+    for (unsigned k = 0; k < SLAB_CLASSES; k++)
+        cr_assert(heap_holds_slabs_of(k));
+}
+
 Test(solution, small_requests_are_carved_from_a_slab)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(16), *q = my_alloc(10);
     cr_assert(in_slab(p) && in_slab(q));
     struct slab *s = slab_of(p);
@@ -274,16 +287,21 @@ Test(solution, small_requests_are_carved_from_a_slab)
     cr_assert_eq((size_t)((char *)s - A.lo) % SLAB_PAGE, 0, "a slab sits on a SLAB_PAGE boundary");
     cr_assert_eq(p, (char *)s + SLAB_FIRST_SLOT, "the first slot follows the slab header");
     cr_assert_eq(q, p + 16, "slots have no header: the next one is 16 bytes on");
-    cr_assert_eq(s->nslots, slot_bytes_in(slab_bytes_of_class(0)) / 16);
+    cr_assert_eq(s->nslots, slot_bytes_in(slab_bytes_for(0, 0)) / 16);
     cr_assert_eq(s->used, 2);
-    cr_assert(is_slab_block(slab_block(s)) && block_size(slab_block(s)) == slab_bytes_of_class(0));
+    cr_assert(is_slab_block(slab_block(s)) && block_size(slab_block(s)) == slab_bytes_for(0, 0),
+              "a class's first slab is its smallest");
+    cr_assert_eq(A.ctl->slabs[0], 1);
     cr_assert_not(in_slab(my_alloc(SLAB_MAX_SLOT + 1)), "larger requests are blocks");
     assert_heap_ok();
 }
 
 Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back_but_the_last)
 {
-    size_t n = slot_bytes_in(slab_bytes_of_class(slab_class(32))) / 32;
+    heap_ready_for_slabs();
+    unsigned k = slab_class(32);
+    size_t n = slot_bytes_in(slab_bytes_for(k, 0)) / 32, n2 = slot_bytes_in(slab_bytes_for(k, 1)) / 32;
+    cr_assert_gt(n2, n, "a class's second slab is larger than its first");
     char **p = malloc((n + 1) * sizeof *p);
     for (size_t i = 0; i <= n; i++) {
         p[i] = my_alloc(32);
@@ -292,21 +310,24 @@ Test(solution, a_full_slab_gets_a_sibling_and_empty_slabs_go_back_but_the_last)
     cr_assert_eq(slab_of(p[0]), slab_of(p[n - 1]));
     cr_assert_neq(slab_of(p[n]), slab_of(p[0]), "slot n+1 needs a second slab");
     struct walk_tally t = walk();
-    cr_assert_eq(t.slots, 2 * n);
+    cr_assert_eq(t.slots, n + n2);
     cr_assert_eq(t.used_slots, n + 1);
+    cr_assert_eq(A.ctl->slabs[k], 2);
     assert_heap_ok();
     for (size_t i = 0; i <= n; i++) {
         my_free(p[i]);
         assert_heap_ok();
     }
     t = walk();
-    cr_assert_eq(t.slots, n, "the first slab to empty is given back, the last one kept");
+    cr_assert_eq(t.slots, n2, "the first slab to empty is given back, the last one kept");
     cr_assert_eq(t.used_slots, 0);
+    cr_assert_eq(A.ctl->slabs[k], 1);
     free(p);
 }
 
 Test(solution, alloc_free_one_at_a_time_reuses_the_kept_slab)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(32);
     cr_assert_not_null(p);
     my_free(p);
@@ -322,6 +343,7 @@ Test(solution, alloc_free_one_at_a_time_reuses_the_kept_slab)
 
 Test(solution, slab_slots_are_reused_lifo)
 {
+    heap_ready_for_slabs();
     char *a = my_alloc(40), *b = my_alloc(40);
     (void)b;
     my_free(a);
@@ -332,24 +354,96 @@ Test(solution, slab_slots_are_reused_lifo)
 /* A mid-sized request: its class (slots of 208 bytes) warms up before it gets slabs. */
 #define MID_REQUEST 200
 
-Test(solution, slab_sizes_are_whole_pages_with_little_slack)
+Test(solution, slab_sizes_are_whole_pages_with_little_slack_and_grow_with_their_class)
 {
     for (unsigned k = 0; k < SLAB_CLASSES; k++) {
-        size_t slot = slot_size_of_class(k), bytes = slab_bytes_of_class(k);
-        size_t fewest = SLAB_MIN_PAGES_FOR(slot) * SLAB_PAGE;
-        cr_assert_eq(bytes % SLAB_PAGE, 0, "class %u: whole pages", k);
-        cr_assert(bytes >= fewest && bytes <= 2 * fewest, "class %u: %zu bytes, not in [%zu, %zu]", k, bytes, fewest, 2 * fewest);
-        cr_assert_geq(slot_bytes_in(bytes) / slot, SLAB_MIN_SLOTS, "class %u: too few slots", k);
-        cr_assert_leq(bytes, (size_t)UINT16_MAX + 1, "class %u: slot offsets must fit the 16-bit links", k);
-        cr_assert_leq(bytes / SLAB_PAGE, SLAB_MAX_PAGES, "class %u: more pages than the map's entries can say", k);
-        cr_assert_leq(slot_bytes_in(bytes) / slot, SLAB_MAX_SLOTS, "class %u: more slots than my_heap_walk expects", k);
-        /* The chosen size leaves no larger share idle than the fewest pages would. */
-        cr_assert_leq((double)(slot_bytes_in(bytes) % slot) / (double)bytes,
-                      (double)(slot_bytes_in(fewest) % slot) / (double)fewest, "class %u", k);
+        size_t slot = slot_size_of_class(k), fewest = SLAB_MIN_PAGES_FOR(slot) * SLAB_PAGE, before = 0;
+        for (unsigned n = 0; n < 2 * SLAB_GROWTH_MAX; n++) {
+            size_t bytes = slab_bytes_for(k, n);
+            size_t target = fewest << (n < SLAB_GROWTH_MAX ? n : SLAB_GROWTH_MAX);
+            if (target > SLAB_MAX_PAGES * SLAB_PAGE)
+                target = SLAB_MAX_PAGES * SLAB_PAGE;
+            cr_assert_eq(bytes % SLAB_PAGE, 0, "class %u slab %u: whole pages", k, n);
+            cr_assert(bytes >= target && bytes <= target + fewest,
+                      "class %u slab %u: %zu bytes, not in [%zu, %zu]", k, n, bytes, target, target + fewest);
+            cr_assert_geq(bytes, before, "class %u: slab %u is smaller than slab %u", k, n, n - 1);
+            cr_assert_geq(slot_bytes_in(bytes) / slot, SLAB_MIN_SLOTS, "class %u: too few slots", k);
+            cr_assert_leq(bytes, (size_t)UINT16_MAX + 1, "class %u: slot offsets must fit the 16-bit links", k);
+            cr_assert_leq(bytes / SLAB_PAGE, SLAB_MAX_PAGES, "class %u: more pages than the map's entries can say", k);
+            cr_assert_leq(slot_bytes_in(bytes) / slot, SLAB_MAX_SLOTS, "class %u: more slots than my_heap_walk expects", k);
+            /* The chosen size leaves no larger share idle than the target would. */
+            cr_assert_leq((double)(slot_bytes_in(bytes) % slot) / (double)bytes,
+                          (double)(slot_bytes_in(target) % slot) / (double)target, "class %u slab %u", k, n);
+            before = bytes;
+        }
     }
-    /* Worked example, default constants (2 KiB pages, at least 8 slots):
-     * 208-byte slots leave 152 of 2048 bytes idle in one page, 120 of 4096 in two. */
-    cr_assert_eq(slab_bytes_of_class(slab_class(208)), 2 * SLAB_PAGE);
+    /* Worked example, default constants (512-byte pages, at least 3 slots in
+     * a first slab): the first slab of 208-byte slots is the fewest pages,
+     * two; the second, four pages or more, leaves 152 of 2048 bytes idle in
+     * four pages, 40 of 2560 in five, 136 of 3072 in six. */
+    cr_assert_eq(slab_bytes_for(slab_class(208), 0), 2 * SLAB_PAGE);
+    cr_assert_eq(slab_bytes_for(slab_class(208), 1), 5 * SLAB_PAGE);
+    for (unsigned k = 0; k < SLAB_CLASSES; k++)
+        cr_assert_eq(slab_bytes_for(k, 0), SLAB_MIN_PAGES_FOR(slot_size_of_class(k)) * SLAB_PAGE,
+                     "class %u: a first slab is the fewest pages", k);
+    /* Large classes' slabs stop growing at SLAB_MAX_PAGES. */
+    cr_assert_eq(slab_bytes_for(0, 100), SLAB_MAX_PAGES * SLAB_PAGE);
+}
+
+Test(solution, successive_slabs_of_a_class_double_up_to_the_largest)
+{
+    heap_ready_for_slabs();
+    unsigned k = slab_class(48);
+    size_t prev = 0;
+    for (unsigned n = 0; n < 12; n++) {
+        /* Fill the class's slabs: the next request needs slab n. */
+        struct slab *s = NULL;
+        do {
+            char *p = my_alloc(48);
+            cr_assert_not_null(p);
+            s = slab_of(p);
+        } while (s->used < s->nslots);
+        cr_assert_eq(block_size(slab_block(s)), slab_bytes_for(k, n), "slab %u of the class", n);
+        cr_assert_geq(block_size(slab_block(s)), prev);
+        prev = block_size(slab_block(s));
+        cr_assert_eq(A.ctl->slabs[k], n + 1);
+    }
+    cr_assert_eq(prev, SLAB_MAX_PAGES * SLAB_PAGE, "after a dozen slabs, the class's slabs are the largest");
+    assert_heap_ok();
+}
+
+Test(solution, a_small_heap_serves_small_requests_with_blocks_until_a_slab_is_a_small_share)
+{
+    char *p = my_alloc(16);
+    cr_assert(p && !in_slab(p), "a 16-byte request in a %zu-byte heap is a block", mem_heapsize());
+    cr_assert_not(class_is_warm(0));
+    cr_assert_null(A.slab_map, "no slab yet, so no page map either");
+    char *big = my_alloc(SLAB_HEAP_SHARE * slab_bytes_for(0, 0));
+    char *q = my_alloc(16);
+    cr_assert(q && in_slab(q), "in a heap of %zu bytes the class takes its first slab", mem_heapsize());
+    cr_assert(class_is_warm(0));
+    cr_assert_leq(A.slab_map_pages, MAP_MIN_PAGES, "the page map starts small");
+    my_free(big);
+    my_free(p);
+    assert_heap_ok();
+}
+
+Test(solution, first_slabs_are_small)
+{
+    heap_ready_for_slabs();
+    /* One request of each class up to SLAB_EAGER_SLOT: each class gets its
+     * first, smallest slab: one page each (with the fixed 2 KiB slabs of
+     * before, 2 KiB each). */
+    size_t total = 0;
+    for (size_t size = 16; size <= SLAB_EAGER_SLOT; size += 16) {
+        char *p = my_alloc(size);
+        cr_assert(p && in_slab(p));
+        size_t bytes = block_size(slab_block(slab_of(p)));
+        cr_assert_eq(bytes, slab_bytes_for(slab_class(size), 0));
+        total += bytes;
+    }
+    cr_assert_eq(total, SLAB_EAGER_SLOT / 16 * SLAB_PAGE, "the first slabs take %zu bytes", total);
+    assert_heap_ok();
 }
 
 Test(solution, a_mid_sized_class_takes_blocks_until_it_warms_up_then_a_multi_page_slab)
@@ -363,7 +457,7 @@ Test(solution, a_mid_sized_class_takes_blocks_until_it_warms_up_then_a_multi_pag
     char *first = my_alloc(MID_REQUEST);
     cr_assert(first && in_slab(first), "the warmed-up class gets a slab");
     struct slab *s = slab_of(first);
-    size_t pages = slab_bytes_of_class(k) / SLAB_PAGE;
+    size_t pages = slab_bytes_for(k, 0) / SLAB_PAGE;
     cr_assert_gt(pages, 1, "mid-sized slots: a slab of several pages");
     cr_assert_eq(block_size(slab_block(s)), pages * SLAB_PAGE);
     for (size_t i = 0; i < pages; i++)
@@ -463,6 +557,7 @@ Test(solution, realloc_shrinks_in_place)
 
 Test(solution, realloc_within_a_slot_stays_put)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(20);
     fill(p, 20, 2);
     cr_assert_eq(my_realloc(p, 32), p, "20 and 32 bytes share the 32-byte slot");
@@ -558,11 +653,12 @@ Test(solution, my_init_resets_everything)
 
 Test(solution, heap_walk_reports_live_payloads)
 {
+    heap_ready_for_slabs();
     char *a = my_alloc(16), *b = my_alloc(1000);
     my_free(my_alloc(2000));
     struct walk_tally t = walk();
     cr_assert_eq(t.used_slots, 1);
-    cr_assert_eq(t.slots, slot_bytes_in(slab_bytes_of_class(0)) / 16);
+    cr_assert_eq(t.slots, slot_bytes_in(slab_bytes_for(0, 0)) / 16);
     cr_assert_geq(t.blocks, 2, "the 1000-byte block and the page map at least");
     cr_assert(a && b);
 }
@@ -632,9 +728,9 @@ Test(solution, checker_catches_I5_a_block_in_the_wrong_list)
     unsigned wrong = size_class(112) + 1;
     struct free_node *head = sentinel(wrong), *n = node_of(b);
     n->next = head->next;
-    n->prev = head;
-    head->next->prev = n;
-    head->next = n;
+    n->prev = link_to(head);
+    next_node(head)->prev = link_to(n);
+    head->next = link_to(n);
     A.nonempty |= (uint64_t)1 << wrong;
     assert_broken("I5");
 }
@@ -643,7 +739,7 @@ Test(solution, checker_catches_I5_a_broken_sentinel_link)
 {
     four_blocks();
     my_free(four[1]);
-    sentinel(size_class(block_size(block_of(four[1]))))->prev = sentinel(0);
+    sentinel(size_class(block_size(block_of(four[1]))))->prev = link_to(sentinel(0));
     assert_broken("I5");
 }
 
@@ -655,6 +751,7 @@ Test(solution, checker_catches_I5_a_stale_bitmap_bit)
 
 Test(solution, checker_catches_I6_a_slab_missing_from_the_page_map)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(16);
     mark_slab_pages(page_index(p), 1, 0);
     assert_broken("I6");
@@ -662,6 +759,7 @@ Test(solution, checker_catches_I6_a_slab_missing_from_the_page_map)
 
 Test(solution, checker_catches_I6_a_stray_page_map_entry)
 {
+    heap_ready_for_slabs();
     my_alloc(16);
     char *big = my_alloc(20000);
     A.slab_map[page_index(big) + 1] = 1;
@@ -670,6 +768,7 @@ Test(solution, checker_catches_I6_a_stray_page_map_entry)
 
 Test(solution, checker_catches_I6_a_slab_page_marked_with_the_wrong_position)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(16);
     A.slab_map[page_index(p)] = 2;
     assert_broken("I6");
@@ -677,6 +776,7 @@ Test(solution, checker_catches_I6_a_slab_page_marked_with_the_wrong_position)
 
 Test(solution, checker_catches_I7_a_wrong_used_count)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(16);
     slab_of(p)->used++;
     assert_broken("I7");
@@ -684,6 +784,7 @@ Test(solution, checker_catches_I7_a_wrong_used_count)
 
 Test(solution, checker_catches_I7_a_cycle_in_the_free_slots)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(48), *q = my_alloc(48);
     cr_assert_not_null(my_alloc(48), "keeps the slab from being released");
     my_free(q);
@@ -698,12 +799,31 @@ Test(solution, checker_catches_I8_a_slab_of_a_class_that_has_not_warmed_up)
     for (uint32_t i = 0; i <= SLAB_WARMUP; i++)
         my_alloc(MID_REQUEST);
     assert_heap_ok();
+    A.ctl->warm &= ~((uint64_t)1 << k);
+    assert_broken("I8");
+}
+
+Test(solution, checker_catches_I8_a_warm_class_short_of_its_warm_up)
+{
+    unsigned k = slab_class(MID_REQUEST);
+    for (uint32_t i = 0; i <= SLAB_WARMUP; i++)
+        my_alloc(MID_REQUEST);
+    cr_assert(class_is_warm(k));
     A.ctl->cold_requests[k] = 0;
+    assert_broken("I8");
+}
+
+Test(solution, checker_catches_I8_a_wrong_slab_count)
+{
+    heap_ready_for_slabs();
+    my_alloc(16);
+    A.ctl->slabs[slab_class(16)]++;     /* would size the class's next slab wrongly */
     assert_broken("I8");
 }
 
 Test(solution, checker_catches_I8_a_slab_missing_from_its_list)
 {
+    heap_ready_for_slabs();
     char *p = my_alloc(16);
     A.ctl->slab_head[slab_class(16)] = 0;
     (void)p;
