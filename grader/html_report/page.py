@@ -1,5 +1,6 @@
-"""The HTML report: one self-contained page (inline CSS and SVG, no script,
-no network) rendered from a GradeResult.
+"""The HTML report: one self-contained page (inline CSS and SVG, nothing
+fetched) rendered from a GradeResult.  The only script is the step-through
+player of steps.py, inline, present only when a trace has per-op frames.
 
 Layout, top to bottom:
   1. the score, the verdict and where the points went;
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from ..model import GradeResult, TraceResult
 from . import heapmap as H
-from . import svg
+from . import steps, svg
 from .heapmap import human
 
 COLOURS = {
@@ -268,6 +269,7 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
         out.append(f'<div class="small">points lost: {escape(t.reason)}</div>')
     if not t.correct:
         out.append(_diagnosis(t))
+    out.append(_safe(steps.section, t, "", anchor(t)))    # per-op frames (short and shrunk traces)
     series = t.extra.get("series")
     if t.correct and series:
         peak_payload = t.peak_payload or 0
@@ -328,8 +330,11 @@ def render(r: GradeResult) -> str:
         body += [_safe(_trace_section, t, None, maps[t.name]) or _broken_section(t) for t in ordered(r)]
     body.append(f'<footer class="muted small">grader {escape(str(v.get("grader", "?")))} · '
                 f'{escape(str(v.get("compiler", "")))} · config {escape(r.config_path)}</footer>')
+    has_steps = any('<section class="steps"' in b for b in body if b)
+    if has_steps:
+        body.append(steps.script())
     title = f"slablab report: {r.student or r.submission}"
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+            f"<title>{escape(title)}</title><style>{CSS}{steps.CSS if has_steps else ''}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")
