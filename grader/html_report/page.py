@@ -237,6 +237,26 @@ def _breakdown(m: H.HeapMap, util: float | None) -> str:
             f'<th class="num"></th><th class="num">of final heap</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
+def _walk_warning(t: TraceResult, m: H.HeapMap) -> str:
+    """A warning when the heap walk's payload disagrees with the driver's peak:
+    the pictures are drawn from my_heap_walk, the utilization from the driver,
+    so a walk that leaves blocks out (slab slots, most often) makes the page
+    contradict its own table unless it says so."""
+    if not m.walk or not t.peak_payload:
+        return ""
+    walked, live = m.totals.get("payload", 0), int(t.peak_payload)
+    if abs(walked - live) <= max(16, live // 1000):
+        return ""
+    return (f'<div class="problems"><b>The heap pictures of this trace disagree with its utilization.</b> '
+            f"At the peak the driver counted {live:,} bytes of live payload (utilization "
+            f"{_pct(t.util)}), but <code>my_heap_walk</code> reported blocks holding {walked:,} bytes of "
+            f"payload ({m.frac('payload'):.1%} of the heap in the pictures below). Your "
+            f"<code>my_heap_walk</code> {'leaves out' if walked < live else 'double-counts'} some live "
+            "blocks -- typically the slots of a slab: report every block, each slab slot as its own "
+            "block with <code>slab_class</code> set, in address order (include/my_alloc.h). "
+            "The score uses the driver's numbers, not the walk's.</div>")
+
+
 def _slabs(m: H.HeapMap) -> str:
     classes = H.slab_classes(m)
     if not classes:
@@ -281,6 +301,7 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
     peak, end = maps.get("peak"), maps.get("end")
     if t.correct and peak:
         out.append("<h3>Where the bytes go at the peak</h3>")
+        out.append(_walk_warning(t, peak))
         out.append(_breakdown(peak, t.util))
         if not peak.walk:
             out.append('<div class="note">This allocator does not define <code>my_heap_walk</code>, so the '
