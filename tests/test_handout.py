@@ -153,7 +153,7 @@ def test_quickstart_on_the_starter(student_tree):
     t = run(test_cmd, cwd=student_tree)
     out = t.stdout + t.stderr
     assert t.returncode != 0, "the starter cannot pass the student tests"
-    assert "Synthesis: Tested: 8 | Passing: 1 | Failing: 7 | Crashing: 0" in out, out[-2000:]
+    assert "Synthesis: Tested: 9 | Passing: 1 | Failing: 8 | Crashing: 0" in out, out[-2000:]
     assert "is it still the starter's stub?" in out
     assert (student_tree / "build/driver").is_file(), "make test builds build/driver too"
 
@@ -163,7 +163,7 @@ def test_quickstart_with_a_real_allocator(student_tree):
     shutil.copy(ROOT / "tests/allocators/explicit.c", student_tree / "my_alloc.c")
     t = run("make test", cwd=student_tree)
     assert t.returncode == 0, (t.stdout + t.stderr)[-3000:]
-    assert "Synthesis: Tested: 8 | Passing: 8 | Failing: 0 | Crashing: 0" in t.stdout + t.stderr
+    assert "Synthesis: Tested: 9 | Passing: 9 | Failing: 0 | Crashing: 0" in t.stdout + t.stderr
     g = run(["python3", "-m", "grader", "my_alloc.c", "--no-timing", "-q", "--json", "r.json"],
             cwd=student_tree)
     assert g.returncode == 0, g.stderr[-2000:]
@@ -195,7 +195,7 @@ test_results.__test__ = False   # a helper, not a test
 
 ALL_TESTS = {"zero_size_and_null_free", "alignment_and_inside_heap", "no_overlap", "reuse_after_free",
              "coalescing_shows_in_heap_size", "realloc_keeps_content", "random_workload_with_checker",
-             "my_init_resets_everything"}
+             "my_init_resets_everything", "allocate_slab_contract"}
 
 
 @pytest.mark.parametrize("alloc", ["tests/allocators/implicit.c", "tests/allocators/explicit.c",
@@ -227,6 +227,28 @@ MUTANTS = {
     "realloc-loses-data": ("tests/allocators/segregated.c",
                            "    memcpy(q, ptr, have - 2 * WORD);", "    (void)have;",
                            None, None, {"realloc_keeps_content"}),
+    # allocate_slab is part of the contract and tested by name: a student whose my_alloc
+    # grows the heap by itself, leaving allocate_slab a stub, fails allocate_slab_contract.
+    "slab-is-a-stub": ("tests/allocators/explicit.c",
+                       "void *allocate_slab(size_t size)\n{\n",
+                       "void *allocate_slab(size_t size)\n{\n    (void)size;\n    return NULL;\n}\n\n"
+                       "static void *grow_heap(size_t size)\n{\n",
+                       "if (allocate_slab(asize > CHUNK ? asize : CHUNK) == NULL)",
+                       "if (grow_heap(asize > CHUNK ? asize : CHUNK) == NULL)",
+                       {"allocate_slab_contract"}),
+    "slab-too-small": ("tests/allocators/segregated.c",
+                       "void *allocate_slab(size_t size)\n{\n    size = align_up(size);",
+                       "void *allocate_slab(size_t size)\n{\n    size = align_up(size > 65536 ? 65536 : size);",
+                       None, None, {"allocate_slab_contract"}),
+    "slab-memory-not-free": ("tests/allocators/implicit.c",
+                             "    set_block(bp, size, 0);\n    put_word(header_of(next_block(bp)), pack(0, 1));\n"
+                             "    coalesce(bp);\n    return bp;",
+                             "    set_block(bp, size, 1);\n    put_word(header_of(next_block(bp)), pack(0, 1));\n"
+                             "    return bp;",
+                             "        if (allocate_slab(asize > CHUNK ? asize : CHUNK) == NULL)\n            return NULL;\n"
+                             "        bp = find_fit(asize);",
+                             "        if ((bp = allocate_slab(asize > CHUNK ? asize : CHUNK)) == NULL)\n            return NULL;",
+                             {"allocate_slab_contract"}),
     "init-keeps-lists": ("tests/allocators/segregated.c",
                          "    for (int c = 0; c < NUM_CLASSES; c++)\n        free_lists[c] = NULL;\n    return 0;",
                          "    return 0;", None, None, {"my_init_resets_everything"}),
@@ -281,3 +303,19 @@ def test_handout_grading_section_matches_the_config():
                                            and w.get("speed") is False
                                            for pat, w in cfg.get("trace_weights", {}).items())]
     assert f"with {len(scored)} scored public traces" in text
+
+
+def test_a_checker_failure_shows_the_checkers_own_words(tmp_path):
+    """Item 9 of issue 12: the unit test said "run the driver with -V" instead of
+    showing what the allocator's my_check_heap said with heap_report."""
+    src = (ROOT / "tests/allocators/explicit.c").read_text()
+    old = "    if (!block_allocated(next)) {\n        list_remove(next);"
+    assert src.count(old) == 1
+    mutant = tmp_path / "mutant.c"
+    mutant.write_text(src.replace(old, "    if (0) {\n        list_remove(next);"))
+    exe = build_student_tests(mutant, tmp_path)
+    p = run([str(exe), "--filter", "alloc/random_workload_with_checker"], cwd=tmp_path)
+    out = p.stdout + p.stderr
+    assert p.returncode != 0
+    assert re.search(r"my_check_heap returned 1 after op \d+ of the random workload \((?:my_alloc|my_free|realloc)\): "
+                     r"I3: free block 0x[0-9a-f]+ follows another free block", out), out[-2000:]
