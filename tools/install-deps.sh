@@ -14,6 +14,7 @@ packages=(
     valgrind          # grader --speed instructions
     python3-yaml shellcheck nodejs   # workflow and script linting in the tests
     chromium fonts-dejavu-core       # the HTML report's browser test (tests/test_report_browser.py)
+    gdb gdbserver     # the handout's debugging commands, run by tests/test_handout.py
 )
 
 need=()
