@@ -610,3 +610,44 @@ def _reproducer_command(tree: Path, cmd: str) -> None:
     finally:
         (tree / "my_alloc.c").write_text(good)
         run("make", cwd=tree, check=True)
+
+
+# ---- what the handout says about grading runs, checked on the grader ----------------------
+
+def test_no_timing_rescales_utilization_as_the_handout_says(student_tree, tmp_path):
+    """Item 6 of issue 12: --no-timing silently gave utilization all 100 points; the handout
+    now says so, quoting the grader's note -- which must stay what the grader prints."""
+    text = " ".join((ROOT / "handout.md").read_text().split())
+    note = re.search(r"says so under the table \(`([^`]+)`\)", text).group(1)
+    shutil.copy(ROOT / "tests/allocators/explicit.c", tmp_path / "my_alloc.c")
+    r = tmp_path / "r.json"
+    p = run(["python3", "-m", "grader", str(tmp_path / "my_alloc.c"), "--no-timing", "--workdir",
+             str(tmp_path / "w"), "--json", str(r), "-f", "traces/synth-random.rep"], cwd=student_tree)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert note in p.stdout, p.stdout[-1500:]
+    doc = json.loads(r.read_text())
+    assert doc["util_max"] == doc["max_score"] == 100 and doc["speed_max"] == 0
+    assert "utilization is then worth the whole 100 points" in text
+
+
+def test_power_of_two_heads_and_the_cap(tmp_path):
+    """Item 8 of issue 12: 'one list per power-of-two class' collides with the 128-byte cap.
+    The handout's numbers: 26 pointer heads are over the cap (score 0), 12 fit."""
+    text = " ".join((ROOT / "handout.md").read_text().split())
+    assert "is 26 list heads: 208 bytes of pointers, over the 128-byte cap" in text
+    assert "is 12 heads (96 bytes)" in text
+    src = (ROOT / "tests/allocators/segregated.c").read_text()
+    old = "#define NUM_CLASSES 12 "
+    assert src.count(old) == 1
+    results = {}
+    for n in (12, 26):
+        f = tmp_path / f"seg{n}.c"
+        f.write_text(src.replace(old, f"#define NUM_CLASSES {n} "))
+        r = tmp_path / f"r{n}.json"
+        p = run(["python3", "-m", "grader", str(f), "--no-timing", "-q", "--workdir", str(tmp_path / f"w{n}"),
+                 "--json", str(r), "-f", str(ROOT / "traces/short-01-one-block.rep")], cwd=ROOT)
+        assert p.returncode == 0, p.stderr[-2000:]
+        results[n] = json.loads(r.read_text())
+    rules = lambda d: {v["rule"] for v in d["static"]["violations"]}   # noqa: E731
+    assert "global-data" not in rules(results[12])
+    assert "global-data" in rules(results[26]) and results[26]["score"] == 0
