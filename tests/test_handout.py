@@ -516,10 +516,15 @@ def _run_gdbserver_pair(tree: Path, server: str, client: str) -> str:
     srv = subprocess.Popen(server, cwd=tree, shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, stdin=subprocess.DEVNULL)
     try:
-        import time
-        time.sleep(2)
+        head = []                     # wait for gdbserver to listen (a loaded machine is slow)
+        for line in srv.stdout:
+            head.append(line)
+            if "Listening on port" in line:
+                break
+        assert any("Listening on port 1234" in line for line in head), "".join(head)
         c = run(client.replace("gdb ", "gdb -q -batch ", 1) + " -ex continue", cwd=tree, timeout=120)
         out, _ = srv.communicate(timeout=120)
+        out = "".join(head) + out
     finally:
         if srv.poll() is None:
             srv.kill()
