@@ -24,7 +24,10 @@ def parser() -> argparse.ArgumentParser:
         description="Grade an allocator (my_alloc.c): build, static checks, trace replay, score.",
         epilog="Without -t/-f the config's trace set is graded.  Exit status 0 whatever the score "
                "(see --fail-under); 2 on usage or configuration errors.")
-    p.add_argument("submission", nargs="?", default="starter/my_alloc.c",
+    # In the kit the starter; in the student tarball (no starter/) the student's my_alloc.c.
+    default = "my_alloc.c" if not Path("starter/my_alloc.c").exists() and Path("my_alloc.c").exists() \
+        else "starter/my_alloc.c"
+    p.add_argument("submission", nargs="?", default=default,
                    help="the C file to grade, or a directory holding my_alloc.c (default: %(default)s)")
     p.add_argument("-t", dest="trace_dirs", action="append", default=[], metavar="DIR",
                    help="grade every *.rep file in DIR (repeatable)")

@@ -61,14 +61,31 @@ void *my_alloc(size_t size);
 void my_free(void *ptr);
 
 /*
- * allocate_slab -- grow the heap by one slab.
- *   A slab is a run of contiguous blocks obtained from mem_sbrk in one piece.
- *   Driver guarantees: nothing; the driver never calls this itself.  It is
- *     the allocator's own helper, part of the contract because the course
- *     asks students to write it (alongside my_alloc and my_free).
- *   Allocator must: obtain at least `size` bytes from mem_sbrk, lay them out
- *     as free block(s) in its own free lists (or as a slab of same-size
- *     blocks), and return the start of the new slab; NULL if mem_sbrk fails.
+ * allocate_slab -- grow the heap by one slab of free memory.
+ *   A slab is a run of heap obtained from mem_sbrk in one piece: one free
+ *   block, or a set of same-size slots for small requests.  my_alloc calls
+ *   allocate_slab when no free block fits; it is part of the contract
+ *   because the course asks for it, and tests/student tests it by name
+ *   (alloc/allocate_slab_contract).
+ *   Driver guarantees: nothing; the driver never calls it.  Only your code and
+ *     the student tests do, after my_init, with any size >= 1 up to 2^40.
+ *   Allocator must, when it returns p != NULL:
+ *     (S1) have grown the heap by AT LEAST `size` bytes, in one or more
+ *          mem_sbrk calls (more is fine: rounding to 16, a minimum chunk,
+ *          padding to align a slab, room for a slab's header);
+ *     (S2) return p = where the new free memory starts, in your own block
+ *          format (a block's first byte or its payload), with
+ *          [p, p + size) inside the heap.  p may lie below the old break
+ *          when the new memory was merged with a free block at the end of
+ *          the heap (coalescing, as in handout.md section 1.8);
+ *     (S3) leave the new memory FREE and reachable from your free lists (or
+ *          your slab's free slots): right after the call, requests that
+ *          fit in `size` bytes -- one large one, or many smaller ones, with
+ *          the space for your headers -- are served without the heap
+ *          growing again;
+ *     (S4) change no live payload.
+ *   Return NULL when mem_sbrk returns (void *)-1, leaving the heap size and
+ *   every free list as they were (so the allocator keeps working).
  */
 void *allocate_slab(size_t size);
 

@@ -184,12 +184,15 @@ HELPER void *coalesce(void *bp)
 
 /* ---- growing the heap ---------------------------------------------------- */
 
-/* Grow the heap by at least `size` bytes (a multiple of 16; ask for a
- * generous chunk, e.g. 4 KiB, to call mem_sbrk less often), turn the new
- * memory into free block(s) -- the old epilogue becomes the new block's
- * header, and a new epilogue goes at the end -- put them on your lists
- * (coalescing with a free last block) and return the new slab.
- * NULL when mem_sbrk returns (void *)-1. */
+/* Grow the heap by at least `size` bytes and return where the new free
+ * memory starts (the contract, (S1)-(S4), is in include/my_alloc.h; the unit
+ * test alloc/allocate_slab_contract checks it).  With boundary tags: round
+ * size up to 16 (my_alloc asks for a generous chunk, e.g. 4 KiB, to call
+ * mem_sbrk less often), call mem_sbrk; the old epilogue becomes the new
+ * block's header, write its footer and a new epilogue at the end, put the
+ * block on your lists -- coalescing with the last block if that one is free
+ * -- and return the new block's payload pointer (bp).
+ * NULL when mem_sbrk returns (void *)-1, with nothing changed. */
 void *allocate_slab(size_t size)
 {
     (void)size;    /* TODO */

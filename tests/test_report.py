@@ -120,6 +120,28 @@ def test_reproducer_and_diagnosis_are_shown(tmp_path):
     assert "No heap dump for this trace" in html     # a correct trace without --heapdump data
 
 
+def _walked(payloads: list[int], peak_payload: int) -> str:
+    blocks, off = [], 16
+    for n in payloads:
+        blocks.append([off, n + 16, off + 16, n, 0])
+        off += n + 16
+    dump = {"when": "peak", "op": 3, "heap_size": 4096, "walk": True, "blocks": blocks}
+    t = TraceResult(name="slabby.rep", correct=True, util=peak_payload / 4096, peak_payload=peak_payload,
+                    heap_size=4096, points=5, max_points=5, extra={"heapmaps": [dump]})
+    return page.render(GradeResult(submission="x.c", traces=[t], score=5, max_score=10))
+
+
+def test_a_walk_that_omits_blocks_is_called_out():
+    """Item 4 of issue 12: a my_heap_walk that skips slab slots made the page's
+    pictures (drawn from the walk) contradict its utilization (the driver's)."""
+    agree = _walked([1000, 500], 1500)
+    assert "disagree with its utilization" not in agree
+    short = _walked([1000, 500], 2500)            # 1000 live bytes the walk did not report
+    assert "disagree with its utilization" in short
+    assert "the driver counted 2,500 bytes of live payload" in short
+    assert "reported blocks holding 1,500 bytes" in short and "leaves out" in short
+
+
 # ------------------------------------------------------- the real thing --
 
 class Page(HTMLParser):
@@ -226,6 +248,7 @@ def test_report_of_the_solution(tmp_path):
     classes = {c for t, a, s in doc.elements if t == "rect" and s == tiny for c in [a.get("class")]}
     assert {"c-payload", "c-free", "c-overhead"} <= classes     # the solution walks its heap
     assert "c-unknown" not in classes
+    assert "disagree with its utilization" not in html         # its walk reports every slot
     assert len(html) < 600_000
 
 

@@ -55,6 +55,7 @@ test_packages=(
     zip unzip         # make gradescope, and its test
     python3-yaml shellcheck nodejs   # workflow and script linting in the tests
     chromium fonts-dejavu-core       # the HTML report's browser test (tests/test_report_browser.py)
+    gdb gdbserver     # the handout's debugging commands, run by tests/test_handout.py
 )
 
 packages=("${grade_packages[@]}")

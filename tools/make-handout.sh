@@ -6,11 +6,16 @@
 # notes).  Then a DENY check refuses the tarball if anything instructor-only
 # got in anyway: solution/, traces/hidden/, notes, instructor files.
 #
+# Docs are shipped as they are, except that a block between the lines
+# "<!-- kit-only ..." and "<!-- /kit-only -->" (instructor commands, files the
+# tarball does not have) is left out of every shipped *.md file.
+#
 # The student tree (top directory slablab-handout/):
 #   README.md  Makefile          tools/handout/README.md, tools/handout/Makefile
 #   my_alloc.c                   starter/my_alloc.c: the file the student edits
 #   handout.md  include/  tests/student/
-#   grader/                      driver sources, the Python grader, config.toml
+#   grader/                      driver sources, the Python grader, config.toml,
+#                                checkpoints/, the recorder (grader/recorder/)
 #   traces/                      the public traces and their README (no hidden/)
 #   .github/workflows/grade-pr.yml   the pull-request grading workflow
 #   .github/workflows/classroom.yml  GitHub Classroom: grade every push, report points
@@ -29,9 +34,8 @@ git rev-parse --is-inside-work-tree >/dev/null 2>&1 || die "not a git checkout: 
 
 # Committed files under these paths, minus what students do not get.
 ship_paths=(include grader traces tests/student)
-# traces/validation/: the reference solution's validation set (12 MB; its
-# recording script needs grader/recorder/, which is not shipped either).
-exclude_re='^(grader/recorder/|traces/hidden/|traces/validation/|traces/record-(real|validation)\.sh$)'
+# traces/validation/: the reference solution's validation set (12 MB; kit-only).
+exclude_re='^(traces/hidden/|traces/validation/|traces/record-(real|validation)\.sh$)'
 
 rm -rf "$stage"
 mkdir -p "$stage/$top"
@@ -55,6 +59,23 @@ copy tools/handout/Makefile Makefile
 copy tools/handout/gitignore .gitignore
 copy .github/workflows/grade-pr.yml
 copy .github/workflows/classroom.yml
+
+# Kit-only blocks out of the shipped docs (an unclosed block is an error, not a truncation).
+while IFS= read -r md; do
+    awk -v f="$md" '
+        /^<!-- kit-only/      { if (skip) { print f ": nested kit-only block" > "/dev/stderr"; exit 3 } skip = 1; next }
+        /^<!-- \/kit-only -->/ { if (!skip) { print f ": kit-only end without start" > "/dev/stderr"; exit 3 } skip = 0; next }
+        !skip                 { print }
+        END                   { if (skip) { print f ": unclosed kit-only block" > "/dev/stderr"; exit 3 } }
+    ' "$md" > "$md.tmp" || die "bad kit-only markers in ${md#"$stage/$top/"}"
+    touch -r "$md" "$md.tmp"
+    mv "$md.tmp" "$md"
+done < <(find "$stage/$top" -name '*.md' -type f | sort)
+
+# Python tools with a #! line are run as commands (the docs say traces/gen.py ...): keep them executable.
+while IFS= read -r py; do
+    head -c 2 "$py" | grep -q '^#!' && chmod 755 "$py"
+done < <(find "$stage/$top" -name '*.py' -type f | sort)
 
 # The deny check: refuse instructor material whatever the allow-list said.
 bad=$(cd "$stage/$top" && find . -type f | sed 's|^\./||' |

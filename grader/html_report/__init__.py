@@ -1,7 +1,8 @@
 """The HTML report (grader plug-in): `python3 -m grader SUBMISSION --html DIR`.
 
 Writes DIR/index.html, one self-contained static page (inline CSS and SVG,
-no script, nothing fetched) that shows the score, the trace table (failing
+nothing fetched; the only script is steps.py's inline player, present when a
+trace has per-op frames) that shows the score, the trace table (failing
 traces first, with diagnoses and reproducers), and for every correct trace:
 utilization over time, the fragmentation breakdown at the peak, heap maps at
 the peak and at the end, and slab occupancy per size class.
@@ -11,7 +12,8 @@ driver with `--heapdump`, whose fields (peak_op, series, heapmaps) the grader
 keeps in TraceResult.extra; the writer below renders the GradeResult.
 
 Modules: heapmap.py turns a heap dump into byte categories (the definitions
-live there), svg.py draws, page.py lays out the page.
+live there), svg.py draws, steps.py is the step-through view of short and
+shrunk traces (the driver's --frames), page.py lays out the page.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The HTML report: one self-contained page (inline CSS and SVG, no script,
-no network) rendered from a GradeResult.
+"""The HTML report: one self-contained page (inline CSS and SVG, nothing
+fetched) rendered from a GradeResult.  The only script is the step-through
+player of steps.py, inline, present only when a trace has per-op frames.
 
 Layout, top to bottom:
   1. the score, the verdict and where the points went;
@@ -25,7 +26,7 @@ from pathlib import Path
 from .. import safetext
 from ..model import GradeResult, TraceResult
 from . import heapmap as H
-from . import svg
+from . import steps, svg
 from .heapmap import human
 
 
@@ -243,6 +244,26 @@ def _breakdown(m: H.HeapMap, util: float | None) -> str:
             f'<th class="num"></th><th class="num">of final heap</th></tr></thead><tbody>{rows}</tbody></table>')
 
 
+def _walk_warning(t: TraceResult, m: H.HeapMap) -> str:
+    """A warning when the heap walk's payload disagrees with the driver's peak:
+    the pictures are drawn from my_heap_walk, the utilization from the driver,
+    so a walk that leaves blocks out (slab slots, most often) makes the page
+    contradict its own table unless it says so."""
+    if not m.walk or not t.peak_payload:
+        return ""
+    walked, live = m.totals.get("payload", 0), int(t.peak_payload)
+    if abs(walked - live) <= max(16, live // 1000):
+        return ""
+    return (f'<div class="problems"><b>The heap pictures of this trace disagree with its utilization.</b> '
+            f"At the peak the driver counted {live:,} bytes of live payload (utilization "
+            f"{_pct(t.util)}), but <code>my_heap_walk</code> reported blocks holding {walked:,} bytes of "
+            f"payload ({m.frac('payload'):.1%} of the heap in the pictures below). Your "
+            f"<code>my_heap_walk</code> {'leaves out' if walked < live else 'double-counts'} some live "
+            "blocks -- typically the slots of a slab: report every block, each slab slot as its own "
+            "block with <code>slab_class</code> set, in address order (include/my_alloc.h). "
+            "The score uses the driver's numbers, not the walk's.</div>")
+
+
 def _slabs(m: H.HeapMap) -> str:
     classes = H.slab_classes(m)
     if not classes:
@@ -275,6 +296,7 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
         out.append(f'<div class="small">points lost: {escape(t.reason)}</div>')
     if not t.correct:
         out.append(_diagnosis(t))
+    out.append(_safe(steps.section, t, "", anchor(t)))    # per-op frames (short and shrunk traces)
     series = t.extra.get("series")
     if t.correct and series:
         peak_payload = t.peak_payload or 0
@@ -286,6 +308,7 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
     peak, end = maps.get("peak"), maps.get("end")
     if t.correct and peak:
         out.append("<h3>Where the bytes go at the peak</h3>")
+        out.append(_walk_warning(t, peak))
         out.append(_breakdown(peak, t.util))
         if not peak.walk:
             out.append('<div class="note">This allocator does not define <code>my_heap_walk</code>, so the '
@@ -335,8 +358,11 @@ def render(r: GradeResult) -> str:
         body += [_safe(_trace_section, t, None, maps[t.name]) or _broken_section(t) for t in ordered(r)]
     body.append(f'<footer class="muted small">grader {escape(str(v.get("grader", "?")))} · '
                 f'{escape(str(v.get("compiler", "")))} · config {escape(r.config_path)}</footer>')
+    has_steps = any('<section class="steps"' in b for b in body if b)
+    if has_steps:
+        body.append(steps.script())
     title = f"slablab report: {r.student or r.submission}"
     return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{CSS}</style></head><body>\n"
+            f"<title>{escape(title)}</title><style>{CSS}{steps.CSS if has_steps else ''}</style></head><body>\n"
             + "\n".join(body) + "\n</body></html>\n")

@@ -3,7 +3,8 @@
  *
  * The driver (`make grade`) replays whole traces; these tests call your
  * functions directly, one property at a time, so a failure points at one
- * thing: alignment, overlap, reuse, coalescing, realloc, or my_init's reset.
+ * thing: alignment, overlap, reuse, coalescing, realloc, my_init's reset, or
+ * allocate_slab's contract (the one test that calls allocate_slab itself).
  * Each test says what a failure usually means.  Run one test alone with
  *     build/tests/test_alloc --filter 'alloc/coalescing_shows_in_heap_size'
  * and debug it (Criterion runs each test in a child process) with gdbserver:
@@ -27,6 +28,14 @@
 /* Optional functions: NULL when the allocator does not define them. */
 #pragma weak my_realloc
 #pragma weak my_check_heap
+
+/* The text your checker gave heap_report(), kept by the kit's heap_report
+ * (grader/driver/heap_report.c); weak, so the tests still link against a kit
+ * that keeps it elsewhere. */
+const char *heap_report_message(void);
+void heap_report_clear(void);
+#pragma weak heap_report_message
+#pragma weak heap_report_clear
 
 static void fresh_heap(void)
 {
@@ -74,7 +83,10 @@ static long first_changed(const void *p, size_t size, unsigned tag)
 static void *alloc_checked(size_t size)
 {
     void *p = my_alloc(size);
-    cr_assert_not_null(p, "my_alloc(%zu) returned NULL (is it still the starter's stub?)", size);
+    cr_assert_not_null(p, "my_alloc(%zu) returned NULL with a %zu-byte heap: NULL is only for size 0 or when "
+                       "mem_sbrk fails (on the starter every my_alloc returns NULL; otherwise: does "
+                       "allocate_slab add the new memory to the list find_fit searches, and do both "
+                       "round sizes the same way, block_size_for?)", size, mem_heapsize());
     cr_assert_eq((uintptr_t)p % ALIGNMENT, 0, "my_alloc(%zu) returned %p, not %d-byte aligned",
                  size, p, ALIGNMENT);
     cr_assert(mem_contains(p, size), "my_alloc(%zu) returned %p: [p, p+%zu) is not inside the heap [%p, %p]",
@@ -96,10 +108,15 @@ static void *realloc_any(void *p, size_t old_size, size_t size)
 
 static void check_heap_after(const char *what, size_t op)
 {
-    if (my_check_heap)
-        cr_assert_eq(my_check_heap(), 0,
-                     "my_check_heap failed after op %zu (%s); run the driver with -V on a trace to see its message",
-                     op, what);
+    if (!my_check_heap)
+        return;
+    if (heap_report_clear)
+        heap_report_clear();
+    int bad = my_check_heap();
+    const char *said = heap_report_message ? heap_report_message() : "";
+    cr_assert_eq(bad, 0, "my_check_heap returned %d after op %zu of the random workload (%s): %s", bad, op, what,
+                 said && said[0] ? said : "(it gave no heap_report message: call heap_report(\"...\") "
+                 "before returning nonzero, to say which invariant broke and where)");
 }
 
 /* ---- the tests -------------------------------------------------------------- */
@@ -294,4 +311,63 @@ Test(alloc, my_init_resets_everything)
     size_t second = random_workload();
     cr_assert_eq(first, second, "the same workload ended with a %zu-byte heap the first time and "
                  "%zu bytes after my_init: my_init did not reset all state", first, second);
+}
+
+/* allocate_slab's contract (include/my_alloc.h): grow the heap by at least
+ * `size` bytes, return where the new free memory starts, and leave it free in
+ * your lists, so that requests that fit in it are served WITHOUT the heap
+ * growing again; NULL, with the heap unchanged, when mem_sbrk fails.  A
+ * failure here usually means my_alloc grows the heap by itself and
+ * allocate_slab is still a stub, or the new memory never reaches a free list. */
+#define SLAB_BYTES ((size_t)1 << 20)
+
+Test(alloc, allocate_slab_contract)
+{
+    unsigned char *live[6];
+    for (unsigned i = 0; i < 6; i++) {
+        live[i] = alloc_checked(100 + 300 * i);
+        fill(live[i], 100 + 300 * i, 50 + i);
+    }
+    size_t before = mem_heapsize();
+    char *slab = allocate_slab(SLAB_BYTES);
+    cr_assert_not_null(slab, "allocate_slab(%zu) returned NULL on a %zu-byte heap: it must grow the heap "
+                       "with mem_sbrk (is it still the starter's stub?)", SLAB_BYTES, before);
+    size_t grown = mem_heapsize() - before;
+    cr_assert_geq(grown, SLAB_BYTES, "allocate_slab(%zu) grew the heap by only %zu bytes: it must grow it by "
+                  "at least `size` bytes (more is fine: rounding, a chunk, alignment)", SLAB_BYTES, grown);
+    cr_assert(slab >= (char *)mem_heap_lo() && slab + SLAB_BYTES <= (char *)mem_heap_hi() + 1,
+              "allocate_slab(%zu) returned %p, but [p, p + size) is not inside the heap [%p, %p]: return "
+              "where the new free memory starts", SLAB_BYTES, (void *)slab, mem_heap_lo(), mem_heap_hi());
+    for (unsigned i = 0; i < 6; i++)
+        cr_assert_eq(first_changed(live[i], 100 + 300 * i, 50 + i), -1,
+                     "allocate_slab changed byte %ld of a live %u-byte payload", 
+                     first_changed(live[i], 100 + 300 * i, 50 + i), 100 + 300 * i);
+
+    /* The new memory serves what fits in it, with no more growth. */
+    size_t grown_to = mem_heapsize();
+    void *half = alloc_checked(SLAB_BYTES / 2);
+    cr_assert_eq(mem_heapsize(), grown_to, "after allocate_slab(%zu), my_alloc(%zu) grew the heap again, "
+                 "by %zu bytes: the new memory must be free in your lists, ready for requests that fit",
+                 SLAB_BYTES, SLAB_BYTES / 2, mem_heapsize() - grown_to);
+    my_free(half);
+    void *parts[64];
+    for (int i = 0; i < 64; i++) {
+        parts[i] = alloc_checked(SLAB_BYTES / 128);
+        cr_assert_eq(mem_heapsize(), grown_to, "after allocate_slab(%zu) and a free, request %d of 64 x %zu "
+                     "bytes (half the slab in all) grew the heap by %zu bytes: freed slab memory must be "
+                     "reusable and splittable", SLAB_BYTES, i + 1, SLAB_BYTES / 128, mem_heapsize() - grown_to);
+    }
+    for (int i = 0; i < 64; i++)
+        my_free(parts[i]);
+
+    /* mem_sbrk cannot grow the heap by 2^40 bytes (it holds at most MEM_MAX_HEAP). */
+    size_t now = mem_heapsize();
+    cr_assert_null(allocate_slab((size_t)1 << 40), "allocate_slab(2^40) must return NULL: mem_sbrk returned "
+                   "(void *)-1 (check for it before using the memory)");
+    cr_assert_eq(mem_heapsize(), now, "a failed allocate_slab changed the heap size from %zu to %zu",
+                 now, mem_heapsize());
+    alloc_checked(100);   /* and the allocator still works */
+    for (unsigned i = 0; i < 6; i++)
+        cr_assert_eq(first_changed(live[i], 100 + 300 * i, 50 + i), -1,
+                     "a live %u-byte payload changed during the allocate_slab test", 100 + 300 * i);
 }
