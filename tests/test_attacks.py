@@ -25,8 +25,11 @@ debugging trace and one hidden trace that holds canaries.  Then, always:
     output under 2 MB;
 
 and the attack's own expected outcome from EXPECTED (a static violation, a
-compile error, tamper-or-no-gain, the base's score...).  Attacks that beat
-today's main fail here until the issue-11 work lands (README's table).
+compile error, tamper-or-no-gain, the base's score...).  The attacks that beat
+the grader this corpus was written against are strict expected failures
+(BEATS_MAIN): `make test` stays green today, and each one that the issue-11
+work defeats turns into an XPASS failure until it leaves the set
+(tests/attacks/README.md has the table).
 
 Attack files are templates: @ATTACK_DIR@ (the lab: hidden/, out/) and @KIT@
 (the kit copy's root) are filled in before grading.
@@ -87,8 +90,8 @@ EXPECTED = {
     # 3. shared address space
     "address-forge-result": ("bump", "wallclock", ("no-gain",)),
     "address-got-clock": ("implicit", "wallclock", ("no-gain",)),
-    "address-env-leak": ("implicit", "none", ("same",)),
-    "address-stack-dump": ("implicit", "none", ("same",)),
+    "address-env-leak": ("implicit", "none", ("no-gain",)),      # may crash on a scrubbed stack
+    "address-stack-dump": ("implicit", "none", ("no-gain",)),
     # 4. timed replays
     "timed-count-init": ("implicit", "wallclock", ("tamper-or-no-gain",)),
     "timed-unwritten-payloads": ("implicit", "wallclock", ("tamper-or-no-gain",)),
@@ -119,6 +122,24 @@ EXPECTED = {
     "hidden-print-requests": ("implicit", "none", ("same",)),
     "hidden-null-probe": ("implicit", "none", ("hidden-fails",)),
     "hidden-segv-probe": ("implicit", "none", ("hidden-fails",)),
+}
+# The attacks that beat `main` where this corpus branched off (0c05f14): each
+# is an expected failure, strictly -- the day the grader defeats one, its test
+# passes, pytest reports that as a failure (XPASS(strict)), and the name must
+# leave this set, so that from then on the attack is asserted for real.
+# SLABLAB_ATTACKS_EXPECT_FIXED=1 ignores the set (every attack asserted).
+BEATS_MAIN = {
+    "loadtime-constructor", "loadtime-init-fragment", "loadtime-ifunc", "loadtime-preinit",
+    "loadtime-destructor",
+    "compiler-include-solution", "compiler-include-absolute", "compiler-incbin-hidden",
+    "compiler-include-hidden",
+    "address-forge-result", "address-got-clock", "address-env-leak", "address-stack-dump",
+    "timed-count-init", "timed-unwritten-payloads", "timed-rdtsc-gap",
+    "rules-section-with-space", "rules-data-rel-rox", "rules-tls-renamed", "rules-calloc-via-got",
+    "speed-valgrind-writes-file", "speed-valgrind-bump", "speed-valgrind-spawn",
+    "unbounded-macro-bomb", "unbounded-warning-flood",
+    "escape-github-commands", "escape-ansi-bytes", "escape-symbol-markup", "escape-compiler-markup",
+    "hidden-print-requests", "hidden-null-probe", "hidden-segv-probe",
 }
 # A compiler that reads an endless file or expands a bomb must not take the
 # shared machine down with it whatever the grader does: these runs get an
@@ -503,12 +524,21 @@ def check_expected(name: str, run: Run, base: Run, mode: str, expect: tuple, lab
 def test_every_attack_is_listed():
     on_disk = {p.parent.name for p in ATTACKS.glob("*/my_alloc.c")}
     assert on_disk == set(EXPECTED)
+    assert BEATS_MAIN <= set(EXPECTED)
     cats = {n.split("-")[0] for n in EXPECTED}
     assert all(sum(n.startswith(c + "-") for n in EXPECTED) >= 3 for c in cats)
     assert len(cats) == 9
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+def _params():
+    fixed = os.environ.get("SLABLAB_ATTACKS_EXPECT_FIXED") == "1"
+    for name in sorted(EXPECTED):
+        marks = [] if fixed or name not in BEATS_MAIN else [pytest.mark.xfail(
+            strict=True, reason="beats the grader at 0c05f14 (issue 11); remove from BEATS_MAIN once fixed")]
+        yield pytest.param(name, marks=marks, id=name)
+
+
+@pytest.mark.parametrize("name", _params())
 def test_attack(name, lab, tmp_path, tmp_path_factory):
     base_name, mode, expect = EXPECTED[name]
     base = base_run(lab, base_name, mode, tmp_path_factory)

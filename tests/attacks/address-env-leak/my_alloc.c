@@ -7,7 +7,8 @@
  *   output: the grader's whole environment (tokens, secrets).
  *
  * Expected (the fixed design): the allocator host runs with an empty environment and a
- *   scrubbed stack: nothing of the grader's environment in any output; score = base.
+ *   scrubbed stack: nothing of the grader's environment in any output; never above the
+ *   base (a crash on the scrubbed stack is fine).
  *
  * Base: tests/allocators/implicit.c (an implicit free list), unless said otherwise;
  * the harness asserts it never scores more than that base without the trick.

@@ -7,7 +7,7 @@
  *   the grader left on the allocator's initial stack.
  *
  * Expected (the fixed design): a scrubbed environment and stack: no grader secret in
- *   any output; score = base.
+ *   any output; never above the base.
  *
  * Base: tests/allocators/implicit.c (an implicit free list), unless said otherwise;
  * the harness asserts it never scores more than that base without the trick.
