@@ -361,6 +361,8 @@ def base_run(lab: Lab, base: str, mode: str, tmp_path_factory) -> Run:
         r = _base_cache[key]
         assert r.doc["build"]["ok"], f"base {base} does not build: {r.doc['build']}"
         assert all(t["correct"] for t in r.doc["traces"]), f"base {base} fails a trace"
+        # the comparison means nothing if the mode fell back (no valgrind, say)
+        assert r.doc["speed"]["mode"] == mode, f"base {base}: speed mode {r.doc['speed']}"
     return _base_cache[key]
 
 
@@ -541,6 +543,8 @@ def _params():
 @pytest.mark.parametrize("name", _params())
 def test_attack(name, lab, tmp_path, tmp_path_factory):
     base_name, mode, expect = EXPECTED[name]
+    if mode == "instructions" and shutil.which("valgrind") is None:
+        pytest.fail("valgrind is required (apt-get install valgrind)")
     base = base_run(lab, base_name, mode, tmp_path_factory)
     sub = materialize(lab, ATTACKS / name / "my_alloc.c", tmp_path / "submission")
     for f in (lab.root / "out").iterdir():
