@@ -566,3 +566,42 @@ def test_attack(name, lab, tmp_path, tmp_path_factory):
     problems.append(f"(score {run.doc['score']}, base {base.doc['score']}; build ok {run.doc['build']['ok']}; "
                     f"{outcome})")
     assert len(problems) == 1, "\n".join(problems)
+
+
+# ---- the detectors themselves (each must be able to say no) -------------------------
+
+def test_live_markup_sees_through_fences_and_spans():
+    fenced = "## grade\n```\n<script>x</script>\n# PWNED\n```\nok `<script>` in a span\n"
+    assert live_markup(fenced) == []
+    closed_early = "```\nbuild output\n```\n</details><script>alert(1)</script>\n# PWNED Score\n"
+    assert live_markup(closed_early) == ["</details><script>alert(1)</script>", "# PWNED Score"]
+    span_broken = "| extra-symbol | `x`</td><script>alert(1)</script>`` | -5 |"
+    assert live_markup(span_broken) == [span_broken]
+    assert live_markup("| PWNED | 100 |\n") == ["| PWNED | 100 |"]
+
+
+def test_own_annotation_tells_the_graders_commands_from_forged_ones():
+    assert own_annotation("::error file=my_alloc.c,line=3,title=compile error::expected ';'")
+    assert own_annotation("plain text :: with colons")
+    assert not own_annotation("      ::error::PWNED grade forged")          # blanks are trimmed
+    assert not own_annotation("::add-mask::Score")
+    assert not own_annotation("::warning file=grader/cli.py,line=1::PWNED")
+
+
+def test_leak_detector_finds_tokens_sizes_and_fault_addresses():
+    lab = Lab(root=Path("/nonexistent"), kit=Path("/nonexistent"), config=Path("/nonexistent"),
+              env_token="ENV-abc", hidden_token="HIDDEN-def", hidden_sizes=[1234567])
+    assert lab.leaks("nothing here, 12345678 and 1234567.5 are other numbers") == []
+    assert lab.leaks("my_alloc(1234567) for id 0") == ["1234567"]
+    assert lab.leaks(f"SIGSEGV at address {0x100000000000 + 1234567:#x}") == ["1234567"]
+    assert lab.leaks("x ENV-abc y HIDDEN-def") == ["ENV-abc", "HIDDEN-def"]
+
+
+def test_strict_json_refuses_nan_and_bad_utf8():
+    assert strict_json(b'{"a": 1.5}', "t") == {"a": 1.5}
+    with pytest.raises(ValueError):
+        strict_json(b'{"util": NaN}', "t")
+    with pytest.raises(ValueError):
+        strict_json(b'{"a": Infinity}', "t")
+    with pytest.raises(UnicodeDecodeError):
+        strict_json(b'{"a": "\xff"}', "t")
