@@ -19,10 +19,10 @@
 #include "memlib.h"
 
 #include <stdio.h>
-/* The top of the initial stack: the word after envp's NULL and the auxv... too
- * clever; instead scan up to the first unmapped page would fault, so stop at
- * the 8-byte end marker the kernel leaves: the program name string ends the
- * stack, followed by 8 zero bytes, at a page boundary. */
+/* Print every printable run of 6+ bytes from this frame upwards.  Reading past
+ * the top of the stack would fault, so stop at the kernel's end marker: the
+ * stack ends with the program's name, its NUL and 8 zero bytes, just below a
+ * page boundary. */
 static void dump_stack(void)
 {
     const char *p = (const char *)__builtin_frame_address(0);

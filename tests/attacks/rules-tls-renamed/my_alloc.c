@@ -64,7 +64,6 @@ static size_t coalesce(size_t u)
 
 int my_init(void)
 {
-
     base = NULL;
     end = 0;
     return 0;
