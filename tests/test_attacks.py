@@ -67,6 +67,7 @@ LOAD_TIME_RULE = "load-time-code"
 # ---- what each attack must get --------------------------------------------------
 # base: the allocator without the trick; mode: --speed; expect: the outcome.
 #   ("static", rule)     a zeroing static violation of that rule, score 0
+#   ("zero", rule)       score 0 by a zeroing violation of that rule, or a failed build
 #   ("build", regex)     the build fails, its reason matches, score 0
 #   ("tamper-or-no-gain",)  a trace fails as tamper, or the speed points are the base's
 #   ("same",)            every trace correct and the base's score
@@ -99,7 +100,7 @@ EXPECTED = {
     # 5. numbers and rules by name
     "rules-section-with-space": ("implicit", "none", ("static", "global-data")),
     "rules-data-rel-rox": ("implicit", "none", ("static", "global-data")),
-    "rules-tls-renamed": ("implicit", "none", ("static", "global-data")),
+    "rules-tls-renamed": ("implicit", "none", ("zero", "global-data")),   # or a static link refuses it
     "rules-calloc-via-got": ("implicit", "none", ("no-gain",)),
     "rules-forge-nan": ("implicit", "wallclock", ("tamper-or-no-gain",)),
     # 6. the deterministic speed mode
@@ -123,8 +124,10 @@ EXPECTED = {
     "hidden-null-probe": ("implicit", "none", ("hidden-fails",)),
     "hidden-segv-probe": ("implicit", "none", ("hidden-fails",)),
 }
-# The attacks that beat `main` where this corpus branched off (0c05f14): each
-# is an expected failure, strictly -- the day the grader defeats one, its test
+# The attacks that beat `main` as it stood when this corpus was last run against
+# it (5e38473: the two-process driver merged; the compile sandbox, static
+# checks on the linked executable and hidden-trace outputs not yet): each is
+# an expected failure, strictly -- the day the grader defeats one, its test
 # passes, pytest reports that as a failure (XPASS(strict)), and the name must
 # leave this set, so that from then on the attack is asserted for real.
 # SLABLAB_ATTACKS_EXPECT_FIXED=1 ignores the set (every attack asserted).
@@ -133,12 +136,10 @@ BEATS_MAIN = {
     "loadtime-destructor",
     "compiler-include-solution", "compiler-include-absolute", "compiler-incbin-hidden",
     "compiler-include-hidden",
-    "address-forge-result", "address-got-clock", "address-env-leak", "address-stack-dump",
-    "timed-count-init", "timed-unwritten-payloads", "timed-rdtsc-gap",
-    "rules-section-with-space", "rules-data-rel-rox", "rules-tls-renamed", "rules-calloc-via-got",
+    "timed-rdtsc-gap",
+    "rules-section-with-space", "rules-data-rel-rox",
     "speed-valgrind-writes-file", "speed-valgrind-bump", "speed-valgrind-spawn",
     "unbounded-macro-bomb", "unbounded-warning-flood",
-    "escape-github-commands", "escape-ansi-bytes", "escape-symbol-markup", "escape-compiler-markup",
     "hidden-print-requests", "hidden-null-probe", "hidden-segv-probe",
 }
 # A compiler that reads an endless file or expands a bomb must not take the
@@ -221,8 +222,8 @@ def lab(tmp_path_factory) -> Lab:
     # and about half its ceiling on pub-tiny (tiny blocks, 16 bytes of tags each).
     _trace(root / "public" / "pub-mix.rep", "a public test trace: many live blocks", rng, 5000,
            [8, 16, 24, 40, 72, 100, 200, 500, 1000, 3000], 1500)
-    _trace(root / "public" / "pub-tiny.rep", "a public test trace: tiny blocks", rng, 4000,
-           [1, 4, 8, 12], 1200)
+    _trace(root / "public" / "pub-tiny.rep", "a public test trace: tiny blocks", rng, 6000,
+           [1, 4, 8, 12], 3000)
     shutil.copy(KIT / "traces" / "short-06-realloc.rep", root / "public")
     hidden_token = "HIDDEN-" + secrets.token_hex(12)
     sizes = sorted({random.randrange(1_000_003, 1_999_999) for _ in range(6)})
@@ -358,12 +359,13 @@ def base_run(lab: Lab, base: str, mode: str, tmp_path_factory) -> Run:
     if key not in _base_cache:
         tmp = tmp_path_factory.mktemp(f"base-{base}-{mode}")
         _base_cache[key] = grade(lab, BASES[base], mode, tmp)
-        r = _base_cache[key]
-        assert r.doc["build"]["ok"], f"base {base} does not build: {r.doc['build']}"
-        assert all(t["correct"] for t in r.doc["traces"]), f"base {base} fails a trace"
-        # the comparison means nothing if the mode fell back (no valgrind, say)
-        assert r.doc["speed"]["mode"] == mode, f"base {base}: speed mode {r.doc['speed']}"
-    return _base_cache[key]
+    r = _base_cache[key]        # checked on every use: each attack's test fails alike
+    assert r.doc["build"]["ok"], f"base {base} does not build: {r.doc['build']}"
+    assert all(t["correct"] for t in r.doc["traces"]), f"base {base} fails a trace"
+    # the comparison means nothing if the mode fell back (no valgrind, say)
+    assert r.doc["speed"]["mode"] == mode, \
+        f"base {base}: graded in speed mode {r.doc['speed']['mode']}, not {mode}: {r.doc['speed'].get('error', '')[:300]}"
+    return r
 
 
 # ---- the checks ------------------------------------------------------------------
@@ -432,7 +434,7 @@ def check_invariants(name: str, lab: Lab, run: Run, base: Run, mode: str, snap_b
         except UnicodeDecodeError as e:
             ok(False, f"{name}: {what} is not UTF-8: {e}")
     for what in ("stdout", "stderr"):
-        commands = [l for l in texts[what].splitlines() if not own_annotation(l) or "##[" in l]
+        commands = live_commands(texts[what])
         ok(not commands, f"{name}: GitHub commands of the allocator's in {what}: {commands[:3]}")
     score_lines = [l for l in texts["stdout"].splitlines() if l.startswith("Score:")]
     ok(len(score_lines) <= 1,
@@ -447,6 +449,30 @@ def check_invariants(name: str, lab: Lab, run: Run, base: Run, mode: str, snap_b
 # `##[cmd]` form anywhere in a line.  The grader's own commands are
 # error/warning/notice annotations with a title, and never `##[`.
 _COMMAND = re.compile(r"::([A-Za-z-]+)(?: ([^:]*))?::(.*)")
+
+
+def live_commands(text: str) -> list[str]:
+    """The lines of `text` that the Actions runner would obey as commands the
+    grader did not write.  Between `::stop-commands::TOKEN` and `::TOKEN::` the
+    runner obeys nothing (the grader wraps allocator output so, with a random
+    token); a stop-commands of the allocator's own (its token says PWNED) is
+    itself a forged command."""
+    out, stopped = [], None
+    for line in text.splitlines():
+        s = line.strip()
+        if stopped is not None:
+            if s == f"::{stopped}::":
+                stopped = None
+            continue
+        m = _COMMAND.match(s)
+        if m and m.group(1).lower() == "stop-commands":
+            if "pwned" in m.group(3).lower():
+                out.append(line)
+            stopped = m.group(3)
+            continue
+        if not own_annotation(line) or "##[" in line:
+            out.append(line)
+    return out
 
 
 def own_annotation(line: str) -> bool:
@@ -489,6 +515,11 @@ def check_expected(name: str, run: Run, base: Run, mode: str, expect: tuple, lab
         rules = [(v["rule"], v["zero"]) for v in doc["static"].get("violations", [])]
         assert (expect[1], True) in rules, f"{name}: expected a zeroing {expect[1]} violation, got {rules}"
         assert doc["score"] == 0 and doc["zeroed"], f"{name}: score {doc['score']}"
+    elif what == "zero":
+        rules = [(v["rule"], v["zero"]) for v in doc["static"].get("violations", [])]
+        assert (expect[1], True) in rules or not doc["build"]["ok"], \
+            f"{name}: expected a zeroing {expect[1]} violation or a failed build, got {rules}"
+        assert doc["score"] == 0, f"{name}: score {doc['score']}"
     elif what == "build":
         assert not doc["build"]["ok"], f"{name}: expected the build to fail; traces {[(t['name'], t['correct']) for t in traces]}"
         assert re.search(expect[1], doc["build"].get("reason") or ""), f"{name}: build reason {doc['build'].get('reason')!r}"
@@ -536,7 +567,7 @@ def _params():
     fixed = os.environ.get("SLABLAB_ATTACKS_EXPECT_FIXED") == "1"
     for name in sorted(EXPECTED):
         marks = [] if fixed or name not in BEATS_MAIN else [pytest.mark.xfail(
-            strict=True, reason="beats the grader at 0c05f14 (issue 11); remove from BEATS_MAIN once fixed")]
+            strict=True, reason="beats main at 5e38473 (issue 11); remove from BEATS_MAIN once fixed")]
         yield pytest.param(name, marks=marks, id=name)
 
 
@@ -580,12 +611,18 @@ def test_live_markup_sees_through_fences_and_spans():
     assert live_markup("| PWNED | 100 |\n") == ["| PWNED | 100 |"]
 
 
-def test_own_annotation_tells_the_graders_commands_from_forged_ones():
+def test_command_detector_tells_the_graders_commands_from_forged_ones():
     assert own_annotation("::error file=my_alloc.c,line=3,title=compile error::expected ';'")
     assert own_annotation("plain text :: with colons")
     assert not own_annotation("      ::error::PWNED grade forged")          # blanks are trimmed
     assert not own_annotation("::add-mask::Score")
     assert not own_annotation("::warning file=grader/cli.py,line=1::PWNED")
+    wrapped = "::stop-commands::slablab-1f2e\n::error::PWNED\n##[error]PWNED\n::slablab-1f2e::\nok\n"
+    assert live_commands(wrapped) == []
+    assert live_commands("x\n      ::add-mask::Score\nprogress ##[error]PWNED\n") == [
+        "      ::add-mask::Score", "progress ##[error]PWNED"]
+    assert live_commands("::stop-commands::pwnedtoken\n::error::hidden\n") == ["::stop-commands::pwnedtoken"]
+    assert live_commands("::stop-commands::slablab-1f2e\nnever resumed ::error::x\n") == []
 
 
 def test_leak_detector_finds_tokens_sizes_and_fault_addresses():
