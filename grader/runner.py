@@ -20,6 +20,8 @@ from .model import TraceResult, count_requests, parse_driver_json
 # Overall guard around one driver run, on top of the driver's per-trace -T:
 # each trace replays twice checked plus samples * 2 timed, so allow a multiple.
 GUARD_FACTOR = 4
+# With --heapdump, short traces also get the heap after every op (the step-through view).
+FRAMES_MAX = 200
 GUARD_SLACK_S = 30
 
 
@@ -65,7 +67,7 @@ def driver_command(driver: str, traces: list[TraceSpec], *, timeout_s: float, sa
     else:
         cmd.append("--no-timing")
     if heapdump:
-        cmd.append("--heapdump")
+        cmd += ["--heapdump", "--frames", str(FRAMES_MAX)]
     if libc:
         cmd.append("-l")
     cmd += extra or []

@@ -189,6 +189,23 @@ def failure_hook(result, trace, ctx) -> None:
     trace.reproducer = {"path": str(out), "ops": len(ops), "original_ops": original,
                         "kind": trace.error.get("kind"), "text": text if len(ops) <= 40 else "",
                         "seconds": round(time.monotonic() - t0, 2), "driver_runs": runs}
+    frames = reproducer_frames(ctx.driver, out, timeout)
+    if frames:
+        trace.reproducer["frames"] = frames
+
+
+def reproducer_frames(driver: str, path: Path, timeout_s: float) -> list:
+    """The heap after every op of a (short) reproducer, for the HTML report's
+    step-through view: the driver's --frames, up to the failing op."""
+    try:
+        p = subprocess.run([driver, "--json", "--no-timing", "-T", f"{timeout_s:g}", "--frames", "200",
+                            "-f", str(path)], capture_output=True, text=True, timeout=timeout_s * 4 + 10,
+                           stdin=subprocess.DEVNULL)
+        doc = json.loads(p.stdout, parse_constant=lambda c: None)
+        frames = doc["traces"][0].get("frames") or []
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError, IndexError, TypeError):
+        return []
+    return frames if isinstance(frames, list) else []
 
 
 def main(argv: list[str]) -> int:

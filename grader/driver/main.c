@@ -544,6 +544,8 @@ static void run_trace(struct report *rep, const struct options *o)
             r.maps[m].blocks = NULL;
         }
         rep->nmaps = 2;
+    }
+    if (r.frames) {   /* a failing trace's too: the ops before its failure */
         rep->frames = r.frames;
         r.frames = NULL;
         if (rep->frames && (rep->frame_offsets = malloc((rep->trace.nops + 1) * sizeof *rep->frame_offsets)))

@@ -185,8 +185,11 @@ static void json_frames(const struct report *r)
     uint64_t *sizes = calloc(t->nids ? t->nids : 1, sizeof *sizes), live = 0;
     if (!sizes)
         return;
+    /* a failed trace: the ops of the first replay before the failing one */
+    size_t shown = r->correct || r->failed_pass > 1 ? t->nops
+                   : r->op > 0 && (size_t)r->op < t->nops ? (size_t)r->op : 0;
     printf(",\n     \"frames\": [");
-    for (size_t i = 0; i < t->nops; i++) {
+    for (size_t i = 0; i < shown; i++) {
         const struct op *op = &t->ops[i];
         const struct heap_map *hm = &r->frames[i];
         live -= sizes[op->id];
@@ -280,7 +283,7 @@ void print_json(const struct report *reps, size_t n, const struct options *o)
         r->timing_note[0] ? json_cstring(r->timing_note) : (void)printf("null");
         if (o->heapdump && r->correct)
             json_heapdump(r);
-        if (r->frames && r->frame_offsets && r->correct)
+        if (r->frames && r->frame_offsets)
             json_frames(r);
         printf("}%s\n", i + 1 < n ? "," : "");
         total_ops += r->trace.nops;
