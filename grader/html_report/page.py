@@ -201,7 +201,7 @@ def _diagnosis(t: TraceResult) -> str:
     rep = t.reproducer
     if rep:
         out += "<h3>Minimal reproducer</h3>"
-        info = ", ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in rep.items() if k != "text")
+        info = ", ".join(f"{escape(str(k))}: {escape(str(v))}" for k, v in rep.items() if k not in ("text", "frames"))
         out += f'<div class="small">{info}</div>'
         text = rep.get("text")
         path = rep.get("path")
