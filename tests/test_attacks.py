@@ -99,7 +99,8 @@ EXPECTED = {
     "timed-rdtsc-gap": ("implicit", "wallclock", ("tamper-or-no-gain",)),
     # 5. numbers and rules by name
     "rules-section-with-space": ("implicit", "none", ("static", "global-data")),
-    "rules-data-rel-rox": ("implicit", "none", ("static", "global-data")),
+    # 64 MB in it: the compile sandbox's file-size limit stops the build first
+    "rules-data-rel-rox": ("implicit", "none", ("zero", "global-data")),
     "rules-tls-renamed": ("implicit", "none", ("zero", "global-data")),   # or a static link refuses it
     "rules-calloc-via-got": ("implicit", "none", ("no-gain",)),
     "rules-forge-nan": ("implicit", "wallclock", ("tamper-or-no-gain",)),
@@ -132,15 +133,9 @@ EXPECTED = {
 # leave this set, so that from then on the attack is asserted for real.
 # SLABLAB_ATTACKS_EXPECT_FIXED=1 ignores the set (every attack asserted).
 BEATS_MAIN = {
-    "loadtime-constructor", "loadtime-init-fragment", "loadtime-ifunc", "loadtime-preinit",
-    "loadtime-destructor",
-    "compiler-include-solution", "compiler-include-absolute", "compiler-incbin-hidden",
-    "compiler-include-hidden",
-    "timed-rdtsc-gap",
-    "rules-section-with-space", "rules-data-rel-rox",
-    "speed-valgrind-writes-file", "speed-valgrind-bump", "speed-valgrind-spawn",
-    "unbounded-macro-bomb", "unbounded-warning-flood",
-    "hidden-print-requests", "hidden-null-probe", "hidden-segv-probe",
+    # the instruction-counted run is not verified against the checked replay
+    # (README: not for grades without a strong layer); the one open item
+    "speed-valgrind-bump",
 }
 # A compiler that reads an endless file or expands a bomb must not take the
 # shared machine down with it whatever the grader does: these runs get an
@@ -175,7 +170,12 @@ class Lab:
     hidden_sizes: list = field(default_factory=list)
     marker: str = ""
 
-    def leaks(self, text: str) -> list[str]:
+    def leaks(self, text: str, staff: bool = False) -> list[str]:
+        """Canaries in text.  A staff document (the --json file, which the
+        README documents as the TAs') may name what a hidden trace asked for;
+        never the grader's environment."""
+        if staff:
+            return [self.env_token] if self.env_token in text else []
         found = [t for t in (self.env_token, self.hidden_token) if t in text]
         for s in self.hidden_sizes:
             if re.search(rf"(?<![0-9A-Za-z.]){s}(?![0-9.])", text) or f"{0x100000000000 + s:x}" in text:
@@ -418,7 +418,7 @@ def check_invariants(name: str, lab: Lab, run: Run, base: Run, mode: str, snap_b
              "json": json.dumps(doc, ensure_ascii=False),
              "gradescope": json.dumps(visible_gradescope(run.gradescope), ensure_ascii=False)}
     for what, text in texts.items():
-        leaked = lab.leaks(text)
+        leaked = lab.leaks(text, staff=what == "json")
         ok(not leaked,
            f"{name}: {what} holds canaries {leaked}")
     # bounded, escaped
