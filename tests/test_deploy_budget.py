@@ -57,16 +57,16 @@ def fake_driver(tmp: Path, body: str) -> str:
 SLOW = r'''
 T=10; timing=1; samples=0
 while [ $# -gt 0 ]; do case "$1" in -T) T=$2; shift;; -f) f=$2; shift;; --samples) samples=$2; shift;; --no-timing) timing=0;; esac; shift; done
-n=$(basename "$f"); size=$(wc -c < "$f")
+n=$(basename "$f"); size=$(wc -c < "$f"); ops=$(grep -c '^[afr]' "$f")
 echo "$n" >> "$(dirname "$0")/order"
 echo "$samples" >> "$(dirname "$0")/samples"
 need=$(( size / 100 ))
 if awk "BEGIN{exit !($need > $T)}"; then
   sleep "$T"
-  printf '{"version":1,"traces":[{"name":"%s","correct":false,"error":{"kind":"timeout","op":0,"line":1,"message":"no result after %s s"},"ops":1}]}\n' "$n" "$T"
+  printf '{"version":1,"traces":[{"name":"%s","correct":false,"error":{"kind":"timeout","op":0,"line":1,"message":"no result after %s s"},"ops":%s}]}\n' "$n" "$T" "$ops"
 else
   sleep "$need"
-  printf '{"version":1,"traces":[{"name":"%s","correct":true,"error":null,"ops":1,"util":0.9,"ceiling":1.0}]}\n' "$n"
+  printf '{"version":1,"traces":[{"name":"%s","correct":true,"error":null,"ops":%s,"peak_payload":90,"heap_size":100,"util":0.9,"ceiling":1.0}]}\n' "$n" "$ops"
 fi
 '''
 
@@ -120,14 +120,15 @@ n=$(basename "$f")
 if [ $timing = 1 ]; then
   printf '{"version":1,"traces":[{"name":"%s","correct":false,"error":{"kind":"timeout","op":5,"line":6,"message":"no result after 10 s: still in op 5 of an unchecked timing replay (an infinite loop, e.g. a cycle in a free list?)"},"ops":9}]}\n' "$n"
 else
-  printf '{"version":1,"traces":[{"name":"%s","correct":true,"error":null,"ops":9,"util":0.8,"ceiling":0.9,"heap_size":4096}]}\n' "$n"
+  printf '{"version":1,"traces":[{"name":"%s","correct":true,"error":null,"ops":9,"peak_payload":3200,"util":0.8,"ceiling":0.9,"heap_size":4000}]}\n' "$n"
 fi
 '''
 
 
 def test_too_slow_to_time_keeps_correctness_and_utilization(tmp_path):
     drv = fake_driver(tmp_path, SLOW_TIMING)
-    (tmp_path / "t.rep").write_text("a 0 1\n")
+    (tmp_path / "t.rep").write_text("".join(f"a {i} 8\n" for i in range(5)) +
+                                     "".join(f"f {i}\n" for i in range(4)))   # 9 ops
     run = schedule.run(drv, [runner.TraceSpec(tmp_path / "t.rep")], timeout_s=10, samples=3,
                        timing=True)
     (t,) = run.traces

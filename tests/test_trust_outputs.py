@@ -458,8 +458,8 @@ def test_batch_reports_are_student_views_and_the_gradebook_keeps_the_detail(tmp_
         text = (tmp_path / name).read_text()
         assert "4242" not in text and "hidden-secretname" not in text and "HIDDEN-OUTPUT" not in text
     strict_loads((tmp_path / "ada.json").read_text())
-    batch.write_gradebook(tmp_path / "gb.csv", [r])
-    assert "hidden-secretname.rep: overlap" in (tmp_path / "gb.csv").read_text()
+    batch.write_details(tmp_path / "details.csv", [r])     # the TAs' per-trace detail
+    assert "hidden-secretname.rep: overlap" in (tmp_path / "details.csv").read_text()
 
 
 LEAKY = r"""/* prints every request, and misaligns one size: the trace that has it fails */

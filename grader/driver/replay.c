@@ -18,6 +18,7 @@
  */
 #include "replay.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +194,21 @@ void replay_record_map(struct replay *r, const struct allocator *a, int which, s
     replay_record_map_into(r, a, &r->maps[which], i);
 }
 
+/* Is a debugger attached (TracerPid in /proc/self/status)? */
+static int being_traced(void)
+{
+    char buf[4096];
+    FILE *f = fopen("/proc/self/status", "r");
+    int traced = 0;
+    if (!f)
+        return 0;
+    while (fgets(buf, sizeof buf, f))
+        if (strncmp(buf, "TracerPid:", 10) == 0)
+            traced = atoi(buf + 10) != 0;
+    fclose(f);
+    return traced;
+}
+
 void replay_break(const struct replay *r, const struct allocator *a, long op)
 {
     char what[160];
@@ -217,6 +233,10 @@ void replay_break(const struct replay *r, const struct allocator *a, long op)
         free(m.blocks);
     }
     fflush(stderr);
+    /* Under a debugger, stop here: gdb shows SIGTRAP in replay_break, and
+     * `continue` goes on without passing it.  Unwatched, just go on. */
+    if (being_traced())
+        raise(SIGTRAP);
 }
 
 /* ---- the checked replay ------------------------------------------------------------- */

@@ -1,13 +1,12 @@
 #!/usr/bin/env python3
-"""make_frames.py -- fixture frames for the HTML step-through view.
+"""make_frames.py -- frames for the HTML step-through view, from the real driver.
 
     tests/report_frames/make_frames.py ALLOCATOR.c TRACE.rep -o OUT.json
 
-Builds record_frames.c with ALLOCATOR.c and build/libdriver-nomain.a (run
-`make build/libdriver-nomain.a` first), replays TRACE once without checks and
-writes the frames (the schema of the driver's future `--frames N`; see
-record_frames.c).  The committed fixtures were made with it; the tests also
-regenerate one to check the tool and the view against a real allocator.
+Compiles ALLOCATOR.c, links it into its allocator host (grader/link.py) and
+runs `build/driver --json --no-timing --frames N` on TRACE (run `make kit`
+first): the frames are the driver's own, the heap after every op of the
+first checked replay (up to the failing op of a failing trace).
 """
 from __future__ import annotations
 
@@ -19,31 +18,20 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "traces"))
-import tracekit  # noqa: E402
-
-
-def requests(trace: Path) -> list[tuple[str, int, int, int]]:
-    """(kind, id, size, line) per request; a free's size is filled in by the C side."""
-    out = []
-    for lineno, raw in enumerate(trace.read_text().splitlines(), 1):
-        fields = raw.split("#", 1)[0].split()
-        if fields and fields[0] in ("a", "f", "r"):
-            size = int(fields[2]) if len(fields) > 2 else 0
-            out.append((fields[0], int(fields[1]), size, lineno))
-    tracekit.check_ops([(k, i, s) for k, i, s, _ in out], str(trace))
-    return out
+sys.path.insert(0, str(ROOT))
+from grader import link  # noqa: E402
 
 
 def frames(alloc: Path, trace: Path) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
-        exe = Path(tmp) / "record_frames"
-        subprocess.run(["cc", "-std=c11", "-O1", "-g", "-D_GNU_SOURCE", f"-I{ROOT}/include",
-                        f"-I{ROOT}/grader/driver", str(Path(__file__).with_name("record_frames.c")),
-                        str(alloc), str(ROOT / "build/libdriver-nomain.a"), "-o", str(exe)], check=True)
-        text = "".join(f"{k} {i} {s} {ln}\n" for k, i, s, ln in requests(trace))
-        p = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True, timeout=60)
-        return json.loads(p.stdout)
+        obj, host = Path(tmp) / "a.o", Path(tmp) / "allocator"
+        subprocess.run(["cc", "-std=c11", "-O1", "-g", f"-I{ROOT}/include", "-include", "my_alloc.h",
+                        "-c", str(alloc), "-o", str(obj)], check=True)
+        link.link_allocator(str(obj), str(host))
+        p = subprocess.run([str(ROOT / "build" / "driver"), "--allocator", str(host), "--json",
+                            "--no-timing", "--frames", "100000", "-f", str(trace)],
+                           capture_output=True, text=True, timeout=120)
+        return json.loads(p.stdout)["traces"][0].get("frames", [])
 
 
 def main() -> int:
