@@ -7,9 +7,9 @@
  * replay (replay_checked) would.  Per batch:
  *
  *   1. plan:   ops from i on, at most BATCH_MAX, ending after an op where
- *              the heap checker or a picture is due, and after every op
- *              when one byte is watched (the corruptor search) or frames
- *              are kept;
+ *              a picture is due, and after every op when one byte is
+ *              watched (the corruptor search) or frames are kept (the
+ *              allocator's own checker, C9, runs in the host, per op);
  *   2. verify: the payload of every block the batch frees or reallocs that
  *              is live now (C4, "before it was freed"); the batch ends
  *              before the first that is not intact, which is then reported
@@ -35,12 +35,6 @@
 #include "memlib.h"
 #include "pattern.h"
 
-static int heap_checker_due(const struct replay *r, size_t k)
-{
-    return r->check_heap && (r->check_every <= 1 || (long)k % r->check_every == r->check_every - 1 ||
-                             k + 1 == r->t->nops);
-}
-
 static int picture_due(const struct replay *r, int recording, size_t k, size_t stride)
 {
     return recording && (k % stride == stride - 1 || k == r->t->peak_op || k + 1 == r->t->nops);
@@ -55,7 +49,7 @@ static size_t plan_batch(const struct replay *r, size_t i, int recording, size_t
     size_t n = 0;
     while (i + n < t->nops && n < BATCH_MAX) {
         size_t k = i + n++;
-        if (heap_checker_due(r, k) || picture_due(r, recording, k, stride))
+        if (picture_due(r, recording, k, stride))
             break;
     }
     return n;
@@ -86,18 +80,21 @@ static long verify_before(struct replay *r, size_t i, size_t *n, struct replay_e
 
 /* 3. The host runs ops [i, i + n); returns how many it did, *stopped = 1 when
  * it stopped before the next one for a payload that lost its pattern. */
-static size_t send_batch(struct host *h, const struct trace *t, size_t i, size_t n, int *stopped)
+static size_t send_batch(struct host *h, const struct trace *t, size_t i, size_t n, long r_check_every,
+                         int *stopped)
 {
     memcpy(h->ctl->batch, t->ops + i, n * sizeof *t->ops);
     h->batch_first = (long)i;
     h->batch_n = (long)n;
     h->slack_op = -1;
+    h->ctl->check_every = r_check_every;
     int64_t done = remote_request(h, DOWN_BATCH, (int64_t)n, (int64_t)i);
     int64_t flag = h->ctl->up.arg2;
     h->batch_n = 0;
-    if (done < 0 || (size_t)done > n || (flag && (size_t)done == n))
+    if (done < 0 || (size_t)done > n || flag < 0 || flag > 2 || (flag == 1 && (size_t)done == n) ||
+        (flag == 2 && done == 0))
         remote_protocol_error(h, "a batch answer that does not fit the batch");
-    *stopped = flag != 0;
+    *stopped = (int)flag;
     return (size_t)done;
 }
 
@@ -172,6 +169,33 @@ static int past_break(struct host *h, size_t k, struct replay_error *err)
                        h->slack_heap);
 }
 
+/* C6 and the watched byte after a batch (C9 ran in the host, per op). */
+static int after_batch(struct replay *r, const struct allocator *a, long k, struct replay_error *err)
+{
+    int check_heap = r->check_heap;
+    r->check_heap = 0;
+    int rc = replay_check_after(r, a, k, err);
+    r->check_heap = check_heap;
+    return rc;
+}
+
+/* C9 failed in the host after op k: first what the checker sees itself
+ * after that op (as replay_check_after orders them), then the verdict. */
+static int checker_failed(struct replay *r, const struct allocator *a, struct host *h, long k,
+                          struct replay_error *err)
+{
+    if (past_break(h, (size_t)k, err) || after_batch(r, a, k, err))
+        return -1;
+    char text[REPORT_MAX];
+    memcpy(text, h->ctl->report, sizeof text);
+    text[sizeof text - 1] = '\0';
+    int rc = h->ctl->check_rc;
+    if (text[0])
+        return replay_fail(err, "checker", k, "my_check_heap: %s", text);
+    return replay_fail(err, "checker", k, "my_check_heap returned %d (it gave no reason: "
+                       "call heap_report to say which invariant broke)", rc);
+}
+
 int checked_replay(struct replay *r, const struct allocator *a, int pass, struct replay_error *err)
 {
     const struct trace *t = r->t;
@@ -195,13 +219,16 @@ int checked_replay(struct replay *r, const struct allocator *a, int pass, struct
         if (verify_before(r, i, &n, err) != 0)
             return -1;
         int stopped = 0;
-        size_t done = send_batch(h, t, i, n, &stopped);
+        long every = r->check_heap && a->check ? (r->check_every > 1 ? r->check_every : 1) : 0;
+        size_t done = send_batch(h, t, i, n, every, &stopped);
         for (size_t k = i; k < i + done; k++) {
             if (past_break(h, k, err) ||
                 check_op(r, a, pass, k, i + done, h->ctl->batch_answer[k - i], &live, err))
                 return -1;
         }
         size_t last = i + done;   /* the next op to run */
+        if (stopped == 2)   /* my_check_heap failed after op last - 1 */
+            return checker_failed(r, a, h, (long)last - 1, err);
         if (stopped) {
             const struct op *op = &t->ops[last];
             *r->progress = (long)last;
@@ -214,7 +241,7 @@ int checked_replay(struct replay *r, const struct allocator *a, int pass, struct
             remote_protocol_error(h, "a batch cut short without a reason");
         if (done == 0)
             continue;
-        if (past_break(h, last - 1, err) || replay_check_after(r, a, (long)last - 1, err))
+        if (past_break(h, last - 1, err) || after_batch(r, a, (long)last - 1, err))
             return -1;
         if (recording) {
             size_t k = last - 1;

@@ -191,6 +191,24 @@ static long timed_replay(const struct allocator *a, const struct op *ops, uint32
     return failed;
 }
 
+/* The allocator's checker (-c, --check-every) runs here, in the batch: its
+ * verdict is its own word anyway, so it needs no round trip per op. */
+static int checker_due(int64_t k)
+{
+    int64_t every = ctl->check_every;
+    return every > 0 && (every == 1 || k % every == every - 1 || k + 1 == (int64_t)ctl->nops);
+}
+
+static int run_checker(const struct allocator *a)
+{
+    if (!a->check)
+        return 0;
+    heap_report_clear();
+    int rc = a->check();
+    snprintf(ctl->report, sizeof ctl->report, "%s", heap_report_message());
+    return rc;
+}
+
 /* A checked batch: the same ops, stopping after a NULL or outside answer, and
  * before a free or realloc whose payload lost its pattern (the checker
  * looks at it then).  sizes[id] is
@@ -222,6 +240,11 @@ static void serve_batch(const struct allocator *a, uint32_t n, int64_t first, vo
             k++;   /* NULL, or outside the heap: the checker will refuse it; end here */
             break;
         }
+        if (checker_due(first + k) && (ctl->check_rc = run_checker(a)) != 0) {
+            k++;   /* its own verdict: the checker only reports it */
+            stopped = 2;
+            break;
+        }
     }
     post(UP_DONE, k, stopped);
 }
@@ -242,15 +265,11 @@ static void serve_checked(const struct allocator *a, void **ptrs, size_t *sizes,
         case DOWN_BATCH:
             serve_batch(a, (uint32_t)m.arg, m.arg2, ptrs, sizes, born);
             break;
-        case DOWN_CHECK: {
+        case DOWN_CHECK:
             if (!a->check)
                 _exit(3);
-            heap_report_clear();
-            int rc = a->check();
-            snprintf(ctl->report, sizeof ctl->report, "%s", heap_report_message());
-            post(UP_DONE, rc, 0);
+            post(UP_DONE, run_checker(a), 0);
             break;
-        }
         case DOWN_WALK:
             if (!a->walk)
                 _exit(3);

@@ -77,7 +77,8 @@ enum up_msg {
     UP_READY = 1,    /* sealed and waiting; arg = the functions it has (HAS_*) */
     UP_DONE,         /* a request is done: arg = result (offset, -1 for NULL, rc);
                         for a batch: arg = ops done, arg2 = 1 when it stopped before
-                        op arg because that op's payload had lost its pattern */
+                        op arg because that op's payload had lost its pattern, 2 when
+                        my_check_heap failed after op arg - 1 (report: its text) */
     UP_SBRK,         /* mem_sbrk(arg) was called with the heap at arg2 bytes: grant? */
     UP_TIMED_DONE,   /* timed: arg = break, arg2 = ops that failed */
 };
@@ -118,6 +119,8 @@ struct control {
     uint64_t stack_lo, stack_hi;    /* where the host's stack is (set before the seal) */
 
     int64_t op_index;           /* the op the host is at (diagnosis only) */
+    int64_t check_every;        /* batches: run my_check_heap after every N-th op (0: never) */
+    int32_t check_rc;           /* a batch stopped by my_check_heap: what it returned */
     struct op batch[BATCH_MAX]; /* the ops of a DOWN_BATCH (trace.h) */
     int64_t batch_answer[BATCH_MAX];   /* each op's payload offset after it, -1: NULL */
     char report[REPORT_MAX];    /* heap_report's text for the last DOWN_CHECK */
