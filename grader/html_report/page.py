@@ -296,7 +296,6 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
         out.append(f'<div class="small">points lost: {escape(t.reason)}</div>')
     if not t.correct:
         out.append(_diagnosis(t))
-    out.append(_safe(steps.section, t, "", anchor(t)))    # per-op frames (short and shrunk traces)
     series = t.extra.get("series")
     if t.correct and series:
         peak_payload = t.peak_payload or 0
@@ -325,6 +324,7 @@ def _trace_section(t: TraceResult, maps: dict[str, H.HeapMap]) -> str:
         out.append('<p class="muted small">No heap dump for this trace (the driver ran without --heapdump).</p>')
     if t.output:
         out.append(f"<details><summary>allocator output</summary><pre>{escape(t.output[:4000])}</pre></details>")
+    out.append(_safe(steps.section, t, "", anchor(t)))    # per-op frames (short and shrunk traces), last
     out.append("</section>")
     return "\n".join(out)
 
