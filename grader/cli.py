@@ -34,7 +34,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-f", dest="trace_files", action="append", default=[], metavar="TRACE",
                    help="grade this trace (repeatable)")
     p.add_argument("--config", metavar="FILE", help="scoring configuration (default grader/config.toml)")
-    p.add_argument("--check-config", action="store_true", help="validate the config and exit")
+    p.add_argument("--check-config", action="store_true", help="validate the config, name the isolation layer this machine gives, and exit")
     p.add_argument("--speed", choices=config.SPEED_MODES,
                    help="throughput measure: wallclock (same-run ratio to libc), instructions "
                         "(valgrind callgrind: deterministic), none (default: config)")
@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check_config:
         print(f"{cfg.path}: ok")
+        # What confines the compiler and the instruction-counted runs on this
+        # machine (grader/isolate.py): a TA choosing --speed instructions for
+        # grades needs bwrap or landlock here (README, "Deterministic speed").
+        from . import isolate
+        print(f"isolation: {isolate.layer_summary()}")
         return 0
     if args.no_timing:
         args.speed = "none"

@@ -2,19 +2,32 @@
 
 For each already-correct trace and each allocator (the submission's, then
 libc's) one valgrind callgrind run replays that trace once, unchecked and
-untimed (`driver --replay-only [-l] -f TRACE`), dumping a profile after the
-replay (--dump-after=replay_timed).  valgrind shares the process with the
-allocator, so the host's seccomp seal cannot be installed under it; the run
-is contained instead by isolate.run_confined: its own namespaces (no
-network), a directory holding only the binary and that ONE trace, the
-system directories read-only and nothing of the kit, rlimits, and the whole
-process tree killed on a timeout.  From each dump we add up the inclusive cost of
-the calls that replay_timed -- the same loop the wall-clock timing runs --
-makes into the allocator (my_alloc, my_free, the realloc path; malloc, free,
-realloc for libc), leaving out the driver's own set-up (begin: my_init,
-heap reset) and clock reads.  Instructions per operation = that cost / ops;
-the speed ratio = libc's instructions per op / the submission's, which does
-not depend on the machine's load: a regrade gives the same number.
+untimed (`allocator --replay-only [-l] -f TRACE`), by the sealed timed mode's
+own loop (host.c: timed_replay), and dumps a profile after it
+(--dump-after=timed_replay).  From each dump we add up the inclusive cost of
+the calls the host makes into the allocator: my_init, and my_alloc, my_free
+and the realloc path from the loop (malloc, free, realloc for libc).
+Instructions per operation = that cost / ops; the speed ratio = libc's
+instructions per op / the submission's, which does not depend on the
+machine's load: a regrade gives the same number.
+
+valgrind shares the process with the allocator, so the host's seccomp seal
+cannot be installed under it; two things stand in for it:
+  * containment: isolate.run_confined gives the run its own namespaces (no
+    network), a directory holding only the binary and that ONE trace, the
+    system read-only and nothing of the kit, rlimits, and the whole process
+    tree killed on a timeout;
+  * verification: the host prints replay_digest() of the answers it served
+    and the heap it ended with, and the count is taken only if that digest
+    is the one the checker computed for the sealed checked replay (the
+    driver's JSON, replay_digest).  An allocator that behaves otherwise when
+    counted (it can tell valgrind apart) gets `tamper` for that trace, as a
+    timed replay that differs from its checked one does in wall-clock mode.
+    The work it does must be on the answers it gave, and my_init is counted
+    too, so precomputing there gains nothing.
+What is left open is work an allocator hides from callgrind's call graph
+(a signal handler or a thread it starts with a raw system call): the seal
+forbids those in the other modes, nothing does here.  The README says so.
 
 Nothing is counted for a trace that failed its checked run.
 """
@@ -26,14 +39,19 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from . import isolate
-from .model import TraceResult
+from . import isolate, safetext
+from .model import TraceResult, clear_measurements
 
-# Functions whose calls from replay_timed are the allocator's work.
-ALLOCATOR_ENTRIES = {"my_alloc", "my_free", "my_realloc", "call_realloc", "student_realloc",
+# Functions whose calls from the host's replay are the allocator's work.
+ALLOCATOR_ENTRIES = {"my_init", "my_alloc", "my_free", "my_realloc", "call_realloc", "student_realloc",
                      "libc_alloc", "malloc", "free", "realloc"}
 ALLOCATOR_PATTERNS = (re.compile(r"^__(memcpy|memmove)\w*$"), re.compile(r"^(memcpy|memmove)$"))
-REPLAY_FUNCTION = "replay_timed"
+REPLAY_FUNCTION = "timed_replay"            # the dump is taken when it returns
+# The host functions that call the allocator in --replay-only (host.c):
+# my_init from replay_only, the ops from timed_replay or its do_op.
+REPLAY_CALLERS = ("replay_only", "timed_replay", "do_op")
+# The host's line per trace (host.c, replay_only).
+DIGEST_LINE = re.compile(rb"^\S+ \d+ (ok|failed) digest=([0-9a-f]{16})$", re.M)
 
 
 def clean_name(fn: str) -> str:
@@ -46,9 +64,12 @@ def is_allocator_entry(fn: str) -> bool:
     return fn in ALLOCATOR_ENTRIES or any(p.match(fn) for p in ALLOCATOR_PATTERNS)
 
 
-def replay_cost(profile_text: str, caller: str = REPLAY_FUNCTION) -> tuple[int, int]:
-    """(instructions, calls) of the allocator calls made by `caller` in one
-    callgrind profile (written with --compress-strings=no --compress-pos=no)."""
+def replay_cost(profile_text: str, callers=REPLAY_CALLERS) -> tuple[int, int]:
+    """(instructions, calls) of the allocator calls made by the host's
+    `callers` in one callgrind profile (written with --compress-strings=no
+    --compress-pos=no)."""
+    if isinstance(callers, str):
+        callers = (callers,)
     cost = 0
     calls = 0
     fn = None
@@ -63,11 +84,11 @@ def replay_cost(profile_text: str, caller: str = REPLAY_FUNCTION) -> tuple[int, 
             pending = True
             n = line[6:].split()
             count = int(n[0]) if n and n[0].isdigit() else 0
-            if fn == caller and callee and is_allocator_entry(callee):
+            if fn in callers and callee and is_allocator_entry(callee):
                 calls += count
         elif pending and line[:1].isdigit():
             pending = False
-            if fn == caller and callee and is_allocator_entry(callee):
+            if fn in callers and callee and is_allocator_entry(callee):
                 parts = line.split()
                 if len(parts) >= 2 and parts[1].isdigit():
                     cost += int(parts[1])
@@ -76,9 +97,8 @@ def replay_cost(profile_text: str, caller: str = REPLAY_FUNCTION) -> tuple[int, 
 
 # How each allocator's unchecked replay of ONE trace is started, inside the
 # sandbox directory (binary copied in as "bin/<name>", the trace as
-# "trace.rep").  Today both are `driver --replay-only [-l]`; with the
-# allocator host they become `allocator --replay-only -f TRACE` and
-# `libc-host --replay-only -l -f TRACE` (pass libc_binary=build/libc-host).
+# "trace.rep"): `allocator --replay-only -f TRACE` and
+# `libc-host --replay-only -l -f TRACE`.
 MINE_ARGS = ("--replay-only", "-f", "{trace}")
 LIBC_ARGS = ("--replay-only", "-l", "-f", "{trace}")
 TRACE_NAME = "trace.rep"
@@ -102,10 +122,28 @@ def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
     return d
 
 
+class Count:
+    """One counted run: instructions of the allocator's calls, the digest
+    the host printed (None: not exactly one digest line), the problem that
+    kept it from counting ("" when it counted) and the isolation layer."""
+    def __init__(self, instructions=None, digest=None, problem="", layer=""):
+        self.instructions, self.digest, self.problem, self.layer = instructions, digest, problem, layer
+
+    def __iter__(self):   # (instructions, problem, layer), as before the digest
+        return iter((self.instructions, self.problem, self.layer))
+
+
+def printed_digest(output: bytes) -> str | None:
+    """The digest of the host's one line for the trace; None when there is
+    not exactly one such line (an allocator printing a forged one as well
+    leaves two)."""
+    found = DIGEST_LINE.findall(output)
+    return found[0][1].decode() if len(found) == 1 else None
+
+
 def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Path,
-                    layer: str | None = None, hide=None) -> tuple[int | None, str, str]:
-    """(instructions of the allocator calls in the one replay, problem or "",
-    isolation layer) for one allocator on one trace, under valgrind run by
+                    layer: str | None = None, hide=None) -> Count:
+    """The count of one allocator on one trace, under valgrind run by
     isolate.run_confined: no network, no view of the kit, only the binary
     and the trace."""
     d = _sandbox_with(binary, trace, parent)
@@ -121,22 +159,23 @@ def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Pat
                                      network=False, fsize_bytes=1 << 30, proc=True,
                                      hide=secret_paths() if hide is None else hide, layer=layer)
         except isolate.IsolationError as e:
-            return None, f"valgrind cannot be confined here: {e}", ""
+            return Count(problem=f"valgrind cannot be confined here: {e}")
         if c.error:
-            return None, ("valgrind is not installed (apt-get install valgrind)"
-                          if "valgrind" in c.error else c.error), c.layer
+            return Count(problem=("valgrind is not installed (apt-get install valgrind)"
+                                  if "valgrind" in c.error else c.error), layer=c.layer)
         if c.timed_out:
-            return None, f"valgrind did not finish within {timeout_s:g} s", c.layer
+            return Count(problem=f"valgrind did not finish within {timeout_s:g} s", layer=c.layer)
         if c.returncode not in (0, 1):
             log = (d / "valgrind.log").read_text(errors="replace")[-300:] if (d / "valgrind.log").exists() else ""
-            return None, (f"valgrind run failed ({c.describe()}): "
-                          f"{(log or c.output.decode(errors='replace')).strip()[-300:]}"), c.layer
+            return Count(problem=(f"valgrind run failed ({c.describe()}): "
+                                  f"{(log or c.output.decode(errors='replace')).strip()[-300:]}"),
+                         layer=c.layer)
         parts = sorted(d.glob("profile.*.*"), key=lambda f: int(f.name.rsplit(".", 1)[1]))
         if len(parts) != 1:
-            return None, f"callgrind wrote {len(parts)} profiles for one replay", c.layer
+            return Count(problem=f"callgrind wrote {len(parts)} profiles for one replay", layer=c.layer)
         with open(parts[0], errors="replace") as f:
             cost, _ = replay_cost(f.read(64 << 20))
-        return cost, "", c.layer
+        return Count(cost, printed_digest(c.output), "", c.layer)
     finally:
         shutil.rmtree(d, ignore_errors=True)
 
@@ -174,14 +213,20 @@ def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *
     results = {}
     for s in todo:
         # the layer is the process's one (probe_layer), reported with the build
-        mine, err, _ = callgrind_count(driver, mine_args, str(s.path), budget, workdir, hide=hide)
-        if err:
-            return err
+        mine = callgrind_count(driver, mine_args, str(s.path), budget, workdir, hide=hide)
+        if mine.problem:
+            return mine.problem
+        expected = by_name[s.name].replay_digest
+        if expected is None:
+            return f"the driver gave no replay digest for {s.name}: the count cannot be verified"
+        if mine.digest != expected:
+            refuse_count(by_name[s.name], mine.digest)
+            continue
         libc, err, _ = callgrind_count(libc_binary, libc_args, str(s.path), budget, workdir,
                                        hide=hide)
         if err:
             return err
-        results[s.name] = (mine, libc)
+        results[s.name] = (mine.instructions, libc)
     for name, (mine, libc) in results.items():
         t = by_name[name]
         if not t.ops:
@@ -190,3 +235,17 @@ def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *
         t.instructions = {"my_alloc": round(m, 2), "libc": round(l, 2),
                           "ratio": round(l / m, 4) if m > 0 else None}
     return ""
+
+
+def refuse_count(t: TraceResult, printed: str | None) -> None:
+    """The counted run did not serve what the sealed checked replay served:
+    the trace is `tamper`, as a differing timed replay is in wall-clock mode."""
+    said = f"digest {printed}" if printed else "no single digest line"
+    clear_measurements(t)
+    t.correct = False
+    t.error = {"kind": "tamper", "op": None, "line": None,
+               "message": safetext.line(
+                   "under valgrind (--speed instructions) the allocator served other answers or "
+                   f"ended with another heap than in its sealed checked replay ({said}, expected "
+                   f"{t.replay_digest}); an allocator must do the same in every replay, so the "
+                   "count is refused and the trace not scored")}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -113,6 +114,9 @@ class TraceResult:
     ratio_max: float | None = None
     samples: int | None = None
     checked_ops_per_sec: float | None = None
+    # replay_digest() of the sealed checked replay (16 hex digits): what an
+    # unwatched run must reproduce for its instruction count to be taken
+    replay_digest: str | None = None
     output: str = ""
     # --- instruction counts (--speed instructions) ---
     instructions: dict | None = None   # {"my_alloc": per_op, "libc": per_op, "ratio": x}
@@ -139,7 +143,7 @@ class TraceResult:
         "util", "ceiling", "ops_per_sec", "ops_per_sec_min", "ops_per_sec_max",
         "libc_ops_per_sec", "libc_ops_per_sec_min", "libc_ops_per_sec_max",
         "ratio", "ratio_min", "ratio_max", "samples", "checked_ops_per_sec",
-        "output",
+        "replay_digest", "output",
     )
 
     @classmethod
@@ -203,6 +207,7 @@ _RATE_FIELDS = ("ops_per_sec", "ops_per_sec_min", "ops_per_sec_max",
                 "libc_ops_per_sec", "libc_ops_per_sec_min", "libc_ops_per_sec_max",
                 "checked_ops_per_sec")
 _RATIO_FIELDS = ("ratio", "ratio_min", "ratio_max")
+_DIGEST = re.compile(r"[0-9a-f]{16}")
 
 
 class NonFinite(str):
@@ -255,6 +260,9 @@ def validate_driver_trace(d: dict, expected_ops: int | None = None) -> str:
             return f"{k} is not a string"
     if "output" in d and d["output"] is not None and not isinstance(d["output"], str):
         return "output is not a string"
+    digest = d.get("replay_digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+        return f"replay_digest = {_show(digest)} is not 16 hex digits"
     correct = d.get("correct")
     if not isinstance(correct, bool):
         return f"correct = {_show(correct)} is not true or false"

@@ -1,4 +1,6 @@
 """grader/config.toml validation: a bad config is a clear error naming the key."""
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,3 +80,18 @@ def test_check_config_accepts_the_shipped_file():
     p = subprocess.run([sys.executable, "-m", "grader", "--check-config"], cwd=ROOT,
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "ok" in p.stdout
+
+
+def test_check_config_names_the_isolation_layer_it_probed():
+    """The README sends TAs to --check-config to learn which layer confines the compiler
+    and the counted runs; a forced layer must be the one printed."""
+    from grader import isolate
+    layer, _ = isolate.probe_layer()
+    p = subprocess.run([sys.executable, "-m", "grader", "--check-config"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert re.search(rf"^isolation: {layer} \(", p.stdout, re.M), p.stdout
+    env = dict(os.environ, SLABLAB_ISOLATION="rlimits")
+    p = subprocess.run([sys.executable, "-m", "grader", "--check-config"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert "isolation: rlimits (limits and process group only, nothing confined)" in p.stdout, p.stdout

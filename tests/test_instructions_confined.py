@@ -10,6 +10,7 @@ instructions are still counted.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,3 +84,63 @@ def test_a_hanging_replay_is_stopped(tmp_path):
     os.chmod(sleeper, 0o755)
     count, err, _ = instructions.callgrind_count(str(sleeper), (), str(TRACE), 3, tmp_path / "w")
     assert count is None and err == "valgrind did not finish within 3 s"
+
+
+# ---- the counted run is held to the sealed checked replay ---------------------------
+
+def _driver_digest(driver: Path, trace: Path) -> str:
+    import json
+    p = subprocess.run([str(driver), "--json", "--no-timing", "-f", str(trace)], capture_output=True,
+                       text=True, timeout=120)
+    return json.loads(p.stdout)["traces"][0]["replay_digest"]
+
+
+def test_the_reference_counted_run_reproduces_its_checked_replay(tmp_path):
+    """The digest the host prints under valgrind is the checker's for the sealed replay."""
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
+                   check=True, capture_output=True, timeout=300)
+    trace = REPO / "traces" / "synth-realloc.rep"
+    expected = _driver_digest(REPO / "build" / "driver-solution", trace)
+    d = Path(tempfile.mkdtemp(prefix="counted-"))
+    os.chmod(d, 0o755)
+    try:
+        c = instructions.callgrind_count(str(REPO / "build" / "allocator-solution"), instructions.MINE_ARGS,
+                                         str(trace), 300, d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert c.problem == "" and c.instructions > 0
+    assert c.digest == expected
+
+
+def test_a_forged_digest_line_leaves_no_single_digest():
+    host = b"trace.rep 10 ok digest=0123456789abcdef\n"
+    assert instructions.printed_digest(host) == "0123456789abcdef"
+    assert instructions.printed_digest(b"trace.rep 10 ok digest=ffffffffffffffff\n" + host) is None
+    assert instructions.printed_digest(b"trace.rep 10 ok digest=0123\n") is None
+    assert instructions.printed_digest(b"") is None
+
+
+def test_my_init_is_counted_with_the_ops():
+    """Work done in my_init (where a cheat would precompute) is the allocator's too."""
+    profile = "\n".join([
+        "events: Ir", "fn=replay_only", "cfn=my_init", "calls=1 0", "0 5000",
+        "cfn=timed_replay", "calls=1 0", "0 999", "fn=timed_replay", "cfn=my_alloc", "calls=10 0",
+        "0 700", "fn=do_op", "cfn=my_free", "calls=10 0", "0 300", "fn=main", "cfn=my_alloc",
+        "calls=1 0", "0 123456", ""])
+    cost, calls = instructions.replay_cost(profile)
+    assert (cost, calls) == (6000, 21)
+
+
+def test_an_allocator_that_differs_under_valgrind_is_tamper(tmp_path):
+    """The attack tests/attacks/speed-valgrind-bump, graded: every counted trace is tamper."""
+    import json
+    out = tmp_path / "r.json"
+    p = subprocess.run([sys.executable, "-m", "grader",
+                        str(REPO / "tests/attacks/speed-valgrind-bump/my_alloc.c"), "--speed", "instructions",
+                        "-f", str(REPO / "traces/synth-fifo.rep"), "--json", str(out), "--workdir",
+                        str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    doc = json.loads(out.read_text())
+    (t,) = doc["traces"]
+    assert not t["correct"] and t["error"]["kind"] == "tamper", p.stdout[-2000:]
+    assert "under valgrind (--speed instructions)" in t["error"]["message"]
+    assert doc["score"] == 0 and t["instructions"] is None

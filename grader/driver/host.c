@@ -72,7 +72,7 @@ static void await_down(void)
 
 static int64_t offset_of(const void *p)
 {
-    return p ? (int64_t)((uintptr_t)p - HOST_HEAP_BASE) : -1;
+    return p ? (int64_t)((uintptr_t)p - (uintptr_t)mem_heap_lo()) : -1;
 }
 
 /* Checked mode: mem_sbrk asks the checker, which alone sizes the heap memfd. */
@@ -178,7 +178,10 @@ static void *do_op(const struct allocator *a, const struct op *op, void **slot, 
     return p;
 }
 
-/* A timed replay: every op, no checks (the checker verifies the outcome). */
+/* A timed replay: every op, no checks (the checker verifies the outcome).
+ * Never inlined: --speed instructions dumps valgrind's profile when it
+ * returns (grader/instructions.py). */
+__attribute__((noinline))
 static long timed_replay(const struct allocator *a, const struct op *ops, uint32_t nops,
                          void **ptrs, int64_t *answers)
 {
@@ -448,29 +451,46 @@ static int debug_one(const char *path, const struct options *o, long break_at)
     return rc != 0;
 }
 
+/* --replay-only: each trace once, unchecked, by the sealed timed mode's own
+ * loop (timed_replay, payload patterns included), then one line per trace:
+ *     NAME OPS ok|failed digest=HEX
+ * where HEX is replay_digest() of its answers and final heap.  The grader
+ * counts the instructions of this run under valgrind, where nothing is
+ * sealed, and accepts the count only if HEX is the digest the checker gave
+ * the sealed checked replay: the counted run must have served the same
+ * answers (grader/instructions.py). */
 static int replay_only(char **paths, int n, int libc)
 {
     const struct allocator *a = libc ? &libc_allocator : &student_allocator;
     int status = 0;
     for (int i = 0; i < n; i++) {
         struct trace t;
-        struct replay r;
-        static volatile long progress;
         char err[1024];
         if (trace_read(paths[i], &t, err, sizeof err) != 0) {
             fprintf(stderr, "%s\n", err);
             status = 1;
             continue;
         }
-        if (replay_init(&r, &t, &progress) != 0) {
-            trace_free(&t);
+        void **ptrs = calloc(t.nids ? t.nids : 1, sizeof *ptrs);
+        int64_t *answers = calloc(t.nops ? t.nops : 1, sizeof *answers);
+        if (!ptrs || !answers) {
+            fprintf(stderr, "allocator: out of memory for %s\n", t.name);
             return 2;
         }
-        double dt = replay_timed(&r, a);
-        printf("%s %zu %s\n", t.name, t.nops, dt < 0 ? "failed" : "ok");
+        if (a->uses_heap)
+            mem_reset();
+        long failed = a->init() != 0 ? -1 : timed_replay(a, t.ops, (uint32_t)t.nops, ptrs, answers);
+        uint64_t heap = a->uses_heap ? (uint64_t)mem_heapsize() : 0;
+        if (!a->uses_heap)
+            for (size_t id = 0; id < t.nids; id++)
+                if (ptrs[id])
+                    a->free(ptrs[id]);
+        printf("%s %zu %s digest=%016llx\n", t.name, t.nops, failed ? "failed" : "ok",
+               (unsigned long long)replay_digest(answers, t.nops, heap));
         fflush(stdout);
-        status |= dt < 0;
-        replay_destroy(&r);
+        status |= failed != 0;
+        free(ptrs);
+        free(answers);
         trace_free(&t);
     }
     return status;

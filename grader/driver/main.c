@@ -532,6 +532,8 @@ static void run_trace(struct report *rep, const struct options *o)
         }
     } else {
         checked_remote(rep, &r, o);
+        if (rep->correct)
+            rep->replay_digest = replay_digest(r.first_pass, rep->trace.nops, rep->heap_size);
     }
     if (rep->correct && o->timing && !o->libc && rep->trace.nops > 0)
         measure(rep, &r, o);

@@ -265,6 +265,11 @@ void print_json(const struct report *reps, size_t n, const struct options *o)
             printf("%llu", (unsigned long long)r->heap_size);   /* exact: %g would round it */
         else
             printf("null");
+        printf(", \"replay_digest\": ");
+        if (r->correct && !o->libc)
+            printf("\"%016llx\"", (unsigned long long)r->replay_digest);
+        else
+            printf("null");
         printf(", \"util\": ");
         json_number(r->util, r->correct && r->util >= 0);
         printf(", \"ceiling\": ");

@@ -463,6 +463,21 @@ double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static uint64_t fnv1a(uint64_t h, uint64_t v)
+{
+    for (int b = 0; b < 8; b++, v >>= 8)
+        h = (h ^ (v & 0xff)) * 0x100000001b3ULL;
+    return h;
+}
+
+uint64_t replay_digest(const int64_t *answers, size_t n, uint64_t heap_size)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = fnv1a(h, (uint64_t)answers[i]);
+    return fnv1a(h, heap_size);
+}
+
 double replay_timed(struct replay *r, const struct allocator *a)
 {
     const struct trace *t = r->t;

@@ -118,4 +118,11 @@ void heap_report_clear(void);
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 
+/* What a replay did, in 64 bits: FNV-1a over each op's answer (its payload's
+ * heap offset, -1 for none) and the final heap size.  The checker computes it
+ * from the checked replay; the host prints it after an unchecked one
+ * (--replay-only), so a run the checker does not watch (valgrind's
+ * instruction count) can be held to the replay it did watch. */
+uint64_t replay_digest(const int64_t *answers, size_t n, uint64_t heap_size);
+
 #endif /* SLABLAB_REPLAY_H */

@@ -36,6 +36,7 @@ struct report {
     struct heap_map *frames;     /* --frames: one per op, or NULL */
     int64_t *frame_offsets;      /* --frames: each op's payload offset after it, -1: none */
     uint64_t image_hash;         /* the heap's bytes after the first checked replay */
+    uint64_t replay_digest;      /* replay_digest() of the checked replay, if correct */
     char timing_note[240];       /* why throughput was not measured, or "" */
     int failed_pass;             /* the checked replay (1, 2) that failed, or 0 */
 };
