@@ -1,10 +1,11 @@
 """--speed instructions: a deterministic throughput measure with valgrind.
 
-For each already-correct trace and each allocator (the submission's, then
-libc's) one valgrind callgrind run replays that trace once, unchecked and
-untimed (`allocator --replay-only [-l] -f TRACE`), by the sealed timed mode's
-own loop (host.c: timed_replay), and dumps a profile after it
-(--dump-after=timed_replay).  From each dump we add up the inclusive cost of
+For each allocator (the submission's, then libc's) one valgrind callgrind
+run replays every already-correct trace once, unchecked and untimed
+(`allocator --replay-only [-l] -f TRACE...`), by the sealed timed mode's own
+loop (host.c: timed_replay), and dumps a profile after each trace
+(--dump-after=timed_replay).  libc's counts are kept between gradings
+(LIBC_CACHE), so a class costs one libc run per trace set.  From each dump we add up the inclusive cost of
 the calls the host makes into the allocator: my_init, and my_alloc, my_free
 and the realloc path from the loop (malloc, free, realloc for libc).
 Instructions per operation = that cost / ops; the speed ratio = libc's
@@ -99,15 +100,21 @@ def replay_cost(profile_text: str, callers=REPLAY_CALLERS) -> tuple[int, int]:
 # sandbox directory (binary copied in as "bin/<name>", the trace as
 # "trace.rep"): `allocator --replay-only -f TRACE` and
 # `libc-host --replay-only -l -f TRACE`.
-MINE_ARGS = ("--replay-only", "-f", "{trace}")
-LIBC_ARGS = ("--replay-only", "-l", "-f", "{trace}")
-TRACE_NAME = "trace.rep"
+MINE_ARGS = ("--replay-only",)
+LIBC_ARGS = ("--replay-only", "-l")
+TRACE_NAME = "trace.rep"             # the one trace of a single count; trace-N.rep for several
 VALGRIND_MEMORY_BYTES = 32 << 30     # valgrind's own reservations plus the host's heap region
 
 
-def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
+def _trace_names(n: int) -> list[str]:
+    return [TRACE_NAME] if n == 1 else [f"trace-{i}.rep" for i in range(n)]
+
+
+def _sandbox_with(binary: str, traces, parent: Path) -> Path:
     """A fresh directory holding only the binary (its debug info removed)
-    and the one trace being counted."""
+    and the traces being counted (all of them already replayed, sealed)."""
+    if isinstance(traces, (str, os.PathLike)):
+        traces = [traces]
     parent.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0 and not isolate.reachable_by_nobody(str(parent)):
         parent = Path(tempfile.gettempdir())    # so that bwrap can run as the unprivileged uid
@@ -118,40 +125,53 @@ def _sandbox_with(binary: str, trace: str, parent: Path) -> Path:
     shutil.copyfile(binary, target)
     os.chmod(target, 0o755)
     without_debug_info(target)
-    shutil.copyfile(trace, d / TRACE_NAME)
+    for trace, name in zip(traces, _trace_names(len(traces))):
+        shutil.copyfile(trace, d / name)
     return d
 
 
 class Count:
-    """One counted run: instructions of the allocator's calls, the digest
-    the host printed (None: not exactly one digest line), the problem that
-    kept it from counting ("" when it counted) and the isolation layer."""
+    """One trace's count: instructions of the allocator's calls, the digest
+    the host printed for it (None: not one digest line per trace), the
+    problem that kept it from counting ("" when it counted) and the
+    isolation layer."""
     def __init__(self, instructions=None, digest=None, problem="", layer=""):
         self.instructions, self.digest, self.problem, self.layer = instructions, digest, problem, layer
 
-    def __iter__(self):   # (instructions, problem, layer), as before the digest
+    def __iter__(self):   # (instructions, problem, layer)
         return iter((self.instructions, self.problem, self.layer))
 
 
-def printed_digest(output: bytes) -> str | None:
-    """The digest of the host's one line for the trace; None when there is
-    not exactly one such line (an allocator printing a forged one as well
-    leaves two)."""
+def printed_digests(output: bytes, n: int) -> list[str | None]:
+    """The digests of the host's lines, one per trace in order; all None
+    when there are not exactly n such lines (an allocator that prints a
+    forged line as well leaves n + 1, and then no line can be attributed)."""
     found = DIGEST_LINE.findall(output)
-    return found[0][1].decode() if len(found) == 1 else None
+    return [d.decode() for _, d in found] if len(found) == n else [None] * n
 
 
-def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Path,
-                    layer: str | None = None, hide=None) -> Count:
-    """The count of one allocator on one trace, under valgrind run by
-    isolate.run_confined: no network, no view of the kit, only the binary
-    and the trace."""
-    d = _sandbox_with(binary, trace, parent)
+def printed_digest(output: bytes) -> str | None:
+    return printed_digests(output, 1)[0]
+
+
+def callgrind_counts(binary: str, args, traces, timeout_s: float, parent: Path,
+                     layer: str | None = None, hide=None) -> list[Count]:
+    """The counts of one allocator on each of `traces`, from ONE valgrind run
+    (run by isolate.run_confined: no network, no view of the kit, only the
+    binary and these traces) that dumps a profile after each trace's
+    replay.  On a problem, every Count carries it."""
+    traces = list(traces)
+    names = _trace_names(len(traces))
+    d = _sandbox_with(binary, traces, parent)
+
+    def failed(problem, lay=""):
+        return [Count(problem=problem, layer=lay) for _ in traces]
     try:
+        files = [x for name in names for x in ("-f", name)]
         argv = ["valgrind", "--tool=callgrind", "--callgrind-out-file=profile.%p",
                 f"--dump-after={REPLAY_FUNCTION}", "--compress-strings=no", "--compress-pos=no",
                 "--dump-instr=no", "--error-exitcode=0", "--vgdb=no", "--log-file=valgrind.log",
-                "bin/" + Path(binary).name, *[a.replace("{trace}", TRACE_NAME) for a in args]]
+                "bin/" + Path(binary).name, *args, *files]
         try:
             from .build import secret_paths
             c = isolate.run_confined(argv, workdir=d, timeout_s=timeout_s, output_cap=64 << 10,
@@ -159,25 +179,105 @@ def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Pat
                                      network=False, fsize_bytes=1 << 30, proc=True,
                                      hide=secret_paths() if hide is None else hide, layer=layer)
         except isolate.IsolationError as e:
-            return Count(problem=f"valgrind cannot be confined here: {e}")
+            return failed(f"valgrind cannot be confined here: {e}")
         if c.error:
-            return Count(problem=("valgrind is not installed (apt-get install valgrind)"
-                                  if "valgrind" in c.error else c.error), layer=c.layer)
+            return failed("valgrind is not installed (apt-get install valgrind)"
+                          if "valgrind" in c.error else c.error, c.layer)
         if c.timed_out:
-            return Count(problem=f"valgrind did not finish within {timeout_s:g} s", layer=c.layer)
+            return failed(f"valgrind did not finish within {timeout_s:g} s", c.layer)
         if c.returncode not in (0, 1):
             log = (d / "valgrind.log").read_text(errors="replace")[-300:] if (d / "valgrind.log").exists() else ""
-            return Count(problem=(f"valgrind run failed ({c.describe()}): "
-                                  f"{(log or c.output.decode(errors='replace')).strip()[-300:]}"),
-                         layer=c.layer)
+            return failed(f"valgrind run failed ({c.describe()}): "
+                          f"{(log or c.output.decode(errors='replace')).strip()[-300:]}", c.layer)
         parts = sorted(d.glob("profile.*.*"), key=lambda f: int(f.name.rsplit(".", 1)[1]))
-        if len(parts) != 1:
-            return Count(problem=f"callgrind wrote {len(parts)} profiles for one replay", layer=c.layer)
-        with open(parts[0], errors="replace") as f:
-            cost, _ = replay_cost(f.read(64 << 20))
-        return Count(cost, printed_digest(c.output), "", c.layer)
+        if len(parts) != len(traces):
+            return failed(f"callgrind wrote {len(parts)} profiles for {len(traces)} replays", c.layer)
+        digests = printed_digests(c.output, len(traces))
+        counts = []
+        for part, digest in zip(parts, digests):
+            with open(part, errors="replace") as f:
+                cost, _ = replay_cost(f.read(64 << 20))
+            counts.append(Count(cost, digest, "", c.layer))
+        return counts
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def callgrind_count(binary: str, args, trace: str, timeout_s: float, parent: Path,
+                    layer: str | None = None, hide=None) -> Count:
+    """callgrind_counts of a single trace."""
+    return callgrind_counts(binary, args, [trace], timeout_s, parent, layer, hide)[0]
+
+
+# libc's counts depend on nothing but the kit's libc host and the trace: they
+# are kept (build/grade/libc-instructions.json, written by the grader only,
+# from a run of the kit's own binary) so a class is not counted for each
+# submission again.
+LIBC_CACHE = Path(__file__).resolve().parent.parent / "build" / "grade" / "libc-instructions.json"
+
+
+def cache_trusted() -> bool:
+    """Whether the file-system view of a counted run keeps it from the cache:
+    only under bwrap or landlock (under the weaker layers the allocator's
+    process could write the kit's build directory)."""
+    try:
+        return isolate.probe_layer()[0] in ("bwrap", "landlock")
+    except isolate.IsolationError:
+        return False
+
+
+def _digest_of(path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _libc_cache_read(cache: Path) -> dict:
+    import json
+    try:
+        doc = json.loads(cache.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in doc.items() if isinstance(k, str) and isinstance(v, int) and v > 0} \
+        if isinstance(doc, dict) else {}
+
+
+def _libc_cache_write(cache: Path, entries: dict) -> None:
+    import json
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        merged = {**_libc_cache_read(cache), **entries}
+        tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(merged, sort_keys=True))
+        os.replace(tmp, cache)     # atomic: parallel gradings of a batch never see half a file
+    except OSError:
+        pass                       # a cache only: the next grading counts again
+
+
+def libc_counts(libc_binary: str, traces, timeout_s: float, parent: Path, hide=None,
+                cache: Path | None = LIBC_CACHE) -> list[Count]:
+    """libc's count on each trace: from the cache where it has the pair
+    (libc host, trace), else counted (one run for the rest) and kept."""
+    traces = list(traces)
+    binary_key = _digest_of(libc_binary)
+    keys = [f"{binary_key}:{_digest_of(t)}" for t in traces]
+    if cache is not None and not cache_trusted():
+        cache = None
+    known = _libc_cache_read(cache) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    counts = [Count(known[k]) if k in known else None for k in keys]
+    if missing:
+        fresh = callgrind_counts(libc_binary, LIBC_ARGS, [traces[i] for i in missing], timeout_s,
+                                 parent, hide=hide)
+        for i, c in zip(missing, fresh):
+            counts[i] = c
+        good = {keys[i]: c.instructions for i, c in zip(missing, fresh) if not c.problem and c.instructions}
+        if cache and good:
+            _libc_cache_write(cache, good)
+    return counts
 
 
 def without_debug_info(binary: Path) -> None:
@@ -197,9 +297,10 @@ def without_debug_info(binary: Path) -> None:
 
 
 def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *,
-            libc_binary: str | None = None, mine_args=MINE_ARGS, libc_args=LIBC_ARGS) -> str:
+            libc_binary: str | None = None, mine_args=MINE_ARGS, libc_cache: Path | None = LIBC_CACHE) -> str:
     """Fill t.instructions for every correct trace; return "" or a problem.
-    One confined valgrind run per allocator and trace; `driver` is the
+    One confined valgrind run for the submission's allocator over all those
+    traces, one for libc's over the traces its cache lacks; `driver` is the
     submission's binary, libc_binary (default: the same) libc's."""
     by_name = {t.name: t for t in traces}
     todo = [s for s in specs if s.name in by_name and by_name[s.name].correct]
@@ -210,30 +311,32 @@ def measure(driver: str, specs, traces: list[TraceResult], cfg, workdir: Path, *
     budget = cfg.instructions_timeout_s
     from .build import secret_paths
     hide = secret_paths(cfg)
-    results = {}
     for s in todo:
-        # the layer is the process's one (probe_layer), reported with the build
-        mine = callgrind_count(driver, mine_args, str(s.path), budget, workdir, hide=hide)
-        if mine.problem:
-            return mine.problem
-        expected = by_name[s.name].replay_digest
-        if expected is None:
+        if by_name[s.name].replay_digest is None:
             return f"the driver gave no replay digest for {s.name}: the count cannot be verified"
-        if mine.digest != expected:
-            refuse_count(by_name[s.name], mine.digest)
-            continue
-        libc, err, _ = callgrind_count(libc_binary, libc_args, str(s.path), budget, workdir,
-                                       hide=hide)
-        if err:
-            return err
-        results[s.name] = (mine.instructions, libc)
-    for name, (mine, libc) in results.items():
-        t = by_name[name]
+    # the layer is the process's one (probe_layer), reported with the build
+    mine = callgrind_counts(driver, mine_args, [str(s.path) for s in todo], budget, workdir, hide=hide)
+    if mine[0].problem:
+        return mine[0].problem
+    verified = []
+    for s, c in zip(todo, mine):
+        if c.digest != by_name[s.name].replay_digest:
+            refuse_count(by_name[s.name], c.digest)
+        else:
+            verified.append((s, c))
+    if not verified:
+        return ""
+    libc = libc_counts(libc_binary, [str(s.path) for s, _ in verified], budget, workdir, hide=hide,
+                       cache=libc_cache)
+    for (s, m), l in zip(verified, libc):
+        if l.problem:
+            return l.problem
+        t = by_name[s.name]
         if not t.ops:
             continue
-        m, l = mine / t.ops, libc / t.ops
-        t.instructions = {"my_alloc": round(m, 2), "libc": round(l, 2),
-                          "ratio": round(l / m, 4) if m > 0 else None}
+        m_op, l_op = m.instructions / t.ops, l.instructions / t.ops
+        t.instructions = {"my_alloc": round(m_op, 2), "libc": round(l_op, 2),
+                          "ratio": round(l_op / m_op, 4) if m_op > 0 else None}
     return ""
 
 

@@ -144,3 +144,52 @@ def test_an_allocator_that_differs_under_valgrind_is_tamper(tmp_path):
     assert not t["correct"] and t["error"]["kind"] == "tamper", p.stdout[-2000:]
     assert "under valgrind (--speed instructions)" in t["error"]["message"]
     assert doc["score"] == 0 and t["instructions"] is None
+
+
+def test_one_run_for_several_traces_counts_what_separate_runs_count(tmp_path):
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
+                   check=True, capture_output=True, timeout=300)
+    exe = str(REPO / "build" / "allocator-solution")
+    traces = [str(REPO / "traces" / n) for n in ("short-03-reuse.rep", "short-06-realloc.rep")]
+    d = Path(tempfile.mkdtemp(prefix="counted-"))
+    os.chmod(d, 0o755)
+    try:
+        together = instructions.callgrind_counts(exe, instructions.MINE_ARGS, traces, 300, d)
+        apart = [instructions.callgrind_count(exe, instructions.MINE_ARGS, t, 300, d) for t in traces]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+    assert [c.problem for c in together] == ["", ""]
+    assert [c.instructions for c in together] == [c.instructions for c in apart]
+    assert [c.digest for c in together] == [c.digest for c in apart]
+    assert together[0].digest == _driver_digest(REPO / "build" / "driver-solution", Path(traces[0]))
+    assert together[1].digest == _driver_digest(REPO / "build" / "driver-solution", Path(traces[1]))
+
+
+def test_libc_counts_are_kept_per_binary_and_trace(tmp_path, monkeypatch):
+    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
+                   check=True, capture_output=True, timeout=300)
+    if not instructions.cache_trusted():
+        pytest.fail(f"this test needs the bwrap or landlock layer, not {isolate.probe_layer()[0]}")
+    libc = str(REPO / "build" / "libc-host")
+    trace = str(REPO / "traces" / "short-03-reuse.rep")
+    cache = tmp_path / "cache.json"
+    d = Path(tempfile.mkdtemp(prefix="counted-"))
+    os.chmod(d, 0o755)
+    try:
+        (first,) = instructions.libc_counts(libc, [trace], 300, d, cache=cache)
+        assert first.problem == "" and first.instructions > 0 and cache.is_file()
+        runs = []
+        real = instructions.callgrind_counts
+        monkeypatch.setattr(instructions, "callgrind_counts",
+                            lambda *a, **k: runs.append(a[2]) or real(*a, **k))
+        (again,) = instructions.libc_counts(libc, [trace], 300, d, cache=cache)
+        assert again.instructions == first.instructions and runs == []       # from the cache
+        other = tmp_path / "libc-host-copy"
+        shutil.copyfile(libc, other)
+        os.chmod(other, 0o755)
+        with open(other, "ab") as f:
+            f.write(b"\0")                                                  # another binary
+        instructions.libc_counts(str(other), [trace], 300, d, cache=cache)
+        assert runs == [[trace]]                                            # counted anew
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
