@@ -101,6 +101,7 @@ EXPECTED = {
     "rules-section-with-space": ("implicit", "none", ("static", "global-data")),
     # 64 MB in it: the compile sandbox's file-size limit stops the build first
     "rules-data-rel-rox": ("implicit", "none", ("zero", "global-data")),
+    "rules-nobits-rox": ("implicit", "none", ("static", "global-data")),
     "rules-tls-renamed": ("implicit", "none", ("zero", "global-data")),   # or a static link refuses it
     "rules-calloc-via-got": ("implicit", "none", ("no-gain",)),
     "rules-forge-nan": ("implicit", "wallclock", ("tamper-or-no-gain",)),
