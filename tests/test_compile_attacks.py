@@ -46,17 +46,70 @@ def cases():
     return out
 
 
-def sandboxed_processes() -> list[int]:
+def _start_ticks(pid: str) -> int:
+    """When a process started, in clock ticks since boot (/proc/PID/stat field 22)."""
+    stat = (Path("/proc") / pid / "stat").read_text()
+    return int(stat[stat.rindex(")") + 2:].split()[19])
+
+
+def _now_ticks() -> int:
+    return int(float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK"))
+
+
+def sandboxed_processes(started_by: int | None = None) -> list[int]:
     """Processes still working in a sandbox (bwrap shows the build directory
-    at /sandbox); other developers' compilers on the machine do not count."""
+    at /sandbox) that started no later than `started_by` (clock ticks since
+    boot): a compile of ours left them behind.  Other developers' compilers
+    do not count, nor do other gradings' sandboxes started after our build
+    returned (a helper grading in parallel)."""
     out = []
     for p in Path("/proc").iterdir():
         try:
-            if p.name.isdigit() and os.readlink(p / "cwd") == isolate.SANDBOX_DIR:
+            if p.name.isdigit() and os.readlink(p / "cwd") == isolate.SANDBOX_DIR and (
+                    started_by is None or _start_ticks(p.name) <= started_by):
                 out.append(int(p.name))
-        except OSError:
+        except (OSError, ValueError):
             pass
     return out
+
+
+def left_behind(started_by: int, before=(), grace_s: float = 10.0) -> list[int]:
+    """sandboxed_processes(started_by), less those already there `before` our
+    build began, once other gradings' short compiles that were running when
+    ours returned have had `grace_s` to end; a process our build left behind
+    outlives that."""
+    end = time.monotonic() + grace_s
+    while True:
+        found = [p for p in sandboxed_processes(started_by) if p not in before]
+        if not found or time.monotonic() >= end:
+            return found
+        time.sleep(0.2)
+
+
+def test_the_leftover_detector_sees_an_old_sandbox_and_not_a_newer_one():
+    import subprocess
+    def sandboxed_sleep():
+        return subprocess.Popen(["bwrap", "--dev-bind", "/", "/", "--tmpfs", isolate.SANDBOX_DIR,
+                                 "--chdir", isolate.SANDBOX_DIR, "sleep", "30"])
+    old = sandboxed_sleep()
+    try:
+        time.sleep(0.5)
+        between = _now_ticks()
+        time.sleep(0.05)
+        new = sandboxed_sleep()
+        try:
+            time.sleep(0.5)
+            found = left_behind(between, grace_s=0.5)
+            assert found, "an older sandboxed process was not seen"
+            mine = {int(x) for x in found}
+            assert all(_start_ticks(str(pid)) <= between for pid in mine)
+            assert not any(_start_ticks(str(pid)) > between for pid in sandboxed_processes(between))
+        finally:
+            new.kill()
+            new.wait()
+    finally:
+        old.kill()
+        old.wait()
 
 
 @pytest.mark.parametrize("name,cc", cases())
@@ -69,9 +122,11 @@ def test_compile_attack(name, cc, tmp_path, monkeypatch):
     src = (d / "my_alloc.c").read_bytes().replace(b"@KIT@", kit.encode())
     monkeypatch.setenv("CC", cc)
     cfg = dataclasses.replace(config.load(), build_timeout_s=30.0)
+    already = set(sandboxed_processes())     # other gradings' (a helper's), not ours
     t0 = time.monotonic()
     r = build.compile_object(src, cfg, "x/my_alloc.c", tmp_path / "out.o")
     elapsed = time.monotonic() - t0
+    returned = _now_ticks()
     assert r.isolation == "bwrap"
     assert r.ok is exp["ok"], r.reason
     assert (tmp_path / "out.o").exists() is exp["ok"]
@@ -90,7 +145,7 @@ def test_compile_attack(name, cc, tmp_path, monkeypatch):
     everything = r.output + r.reason + "".join(dg.message for dg in r.diagnostics)
     for line in KIT_LINES:
         assert line not in everything
-    assert sandboxed_processes() == []
+    assert left_behind(returned, already) == []
     # what the grader holds is the capped text, whatever the compiler printed
     assert len(r.output) <= build.OUTPUT_CAP + 1000
 
