@@ -35,6 +35,9 @@ def parser() -> argparse.ArgumentParser:
                    help="grade this trace (repeatable)")
     p.add_argument("--config", metavar="FILE", help="scoring configuration (default grader/config.toml)")
     p.add_argument("--check-config", action="store_true", help="validate the config, name the isolation layer this machine gives, and exit")
+    p.add_argument("--count-libc", action="store_true",
+                   help="count libc's instructions on the trace set once (for --speed instructions: "
+                        "kept in build/grade/, so gradings count only the submission) and exit")
     p.add_argument("--speed", choices=config.SPEED_MODES,
                    help="throughput measure: wallclock (same-run ratio to libc), instructions "
                         "(valgrind callgrind: deterministic), none (default: config)")
@@ -88,6 +91,30 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def count_libc(cfg, args) -> int:
+    """--count-libc: libc's instruction counts on the trace set, into the
+    cache that --speed instructions reads (grader/instructions.py).  A
+    platform's setup runs it once (deploy/gradescope/setup.sh)."""
+    from . import instructions, runner
+    from .build import LIBC_HOST, ensure_driver_library, secret_paths
+    if not instructions.cache_trusted():
+        print("grader: --count-libc: this machine's isolation layer does not keep a counted run out "
+              "of build/grade/, so gradings here do not use kept counts", file=sys.stderr)
+        return 2
+    ensure_driver_library()
+    specs = runner.select_traces(cfg, args.trace_dirs, args.trace_files)
+    workdir = Path(args.workdir or "build/grade") / "count-libc"
+    counts = instructions.libc_counts(str(LIBC_HOST), [str(s.path) for s in specs],
+                                      cfg.instructions_timeout_s * max(1, len(specs)), workdir,
+                                      hide=secret_paths(cfg))
+    bad = [(s.name, c.problem) for s, c in zip(specs, counts) if c.problem]
+    if bad:
+        print(f"grader: --count-libc: {bad[0][0]}: {bad[0][1]}", file=sys.stderr)
+        return 1
+    print(f"libc's instructions counted on {len(specs)} traces ({instructions.LIBC_CACHE})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -103,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import isolate
         print(f"isolation: {isolate.layer_summary()}")
         return 0
+    if args.count_libc:
+        return count_libc(cfg, args)
     if args.no_timing:
         args.speed = "none"
     if args.samples is not None and args.samples < 1:

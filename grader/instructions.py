@@ -217,11 +217,12 @@ LIBC_CACHE = Path(__file__).resolve().parent.parent / "build" / "grade" / "libc-
 
 
 def cache_trusted() -> bool:
-    """Whether the file-system view of a counted run keeps it from the cache:
-    only under bwrap or landlock (under the weaker layers the allocator's
-    process could write the kit's build directory)."""
+    """Whether a counted run is kept from writing the cache: under bwrap or
+    landlock it does not see build/grade/, under uid it runs as an
+    unprivileged user who cannot write the root-owned kit; under unshare or
+    rlimits it could."""
     try:
-        return isolate.probe_layer()[0] in ("bwrap", "landlock")
+        return isolate.probe_layer()[0] in ("bwrap", "landlock", "uid")
     except isolate.IsolationError:
         return False
 

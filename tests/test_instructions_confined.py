@@ -193,3 +193,19 @@ def test_libc_counts_are_kept_per_binary_and_trace(tmp_path, monkeypatch):
         assert runs == [[trace]]                                            # counted anew
     finally:
         shutil.rmtree(d, ignore_errors=True)
+
+
+def test_count_libc_fills_the_cache_a_grading_reads(tmp_path):
+    """`python3 -m grader --count-libc` (a platform's setup runs it) counts libc's side once."""
+    import json
+    traces = [REPO / "traces" / n for n in ("short-01-one-block.rep", "short-03-reuse.rep")]
+    instructions.LIBC_CACHE.unlink(missing_ok=True)           # a cache: counted anew below
+    args = [x for t in traces for x in ("-f", str(t))]
+    p = subprocess.run([sys.executable, "-m", "grader", "--count-libc", *args, "--workdir", str(tmp_path)],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert f"libc's instructions counted on {len(traces)} traces" in p.stdout
+    kept = json.loads(instructions.LIBC_CACHE.read_text())
+    libc = instructions._digest_of(REPO / "build" / "libc-host")
+    for t in traces:
+        assert kept[f"{libc}:{instructions._digest_of(t)}"] > 0

@@ -11,6 +11,10 @@ cd "$(dirname "$0")"
 bash tools/install-deps.sh --grade
 chmod 755 run_autograder setup.sh deploy/*/*.sh 2>/dev/null || true
 python3 -c 'import sys; from grader import build, config; config.load(); build.ensure_driver_library(); print("slablab: kit built with Python", sys.version.split()[0])'
+# Deterministic speed: count libc once here, so that each grading counts only the submission.
+if python3 -c 'import sys; from grader import config; sys.exit(config.load().speed_mode != "instructions")'; then
+    python3 -m grader --count-libc
+fi
 if [ -d traces/hidden ]; then
     chmod 700 traces/hidden
     chmod 600 traces/hidden/*.rep 2>/dev/null || true
