@@ -1,0 +1,398 @@
+/*
+ * step3-segregated.c -- a student-style implementation of handout step 3
+ * (§6, "A suggested path"): segregated free lists, one per power-of-two size
+ * class -- under the 128-byte cap ("Step 3 and the 128-byte cap", first way
+ * out: one class per power of two from 32 bytes and one last class for
+ * 64 KiB and up, 12 heads) --, LIFO insertion within a class, first fit
+ * within a class then the larger classes, splitting and immediate
+ * coalescing with boundary tags, an in-place my_realloc, and heap growth of
+ * only what is missing when the heap's last block is free (§1.8's special
+ * case; otherwise allocate_slab grows the heap 4 KiB at a time as in steps
+ * 1 and 2).
+ *
+ * Written from handout.md, include/my_alloc.h, include/memlib.h and the
+ * starter (starter/my_alloc.c) alone, without looking at tests/allocators/ or
+ * solution/; it is kept apart from tests/allocators/ as a validation set for
+ * the handout's "typical score" table (tests/test_student_path.py).
+ *
+ * Block layout: the starter's boundary tags; a free block's payload holds
+ * its list links (next, prev), so the smallest block is 32 bytes.
+ * The heap starts with an 8-byte pad and a 16-byte allocated prologue block
+ * and ends with an epilogue header of size 0, allocated.
+ *
+ * Global data: 12 list heads (96 bytes) + heap_start (8) = 104 bytes.
+ *
+ * Invariants (checked by my_check_heap):
+ *   I1 every block's header equals its footer
+ *   I2 no two free blocks are adjacent (coalescing is complete)
+ *   I3 every block's size is a multiple of 16 and at least MIN_BLOCK, its
+ *      payload 16-aligned
+ *   I4 every block lies inside [mem_heap_lo, mem_heap_hi], and the epilogue
+ *      is the heap's last word
+ *   I5 every free block is on exactly one list, the list of its class, every
+ *      block on a list is free and inside the heap, and next/prev links agree
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "my_alloc.h"
+#include "memlib.h"
+
+/* ---- constants and global state ------------------------------------------ */
+
+#define WORD 8                    /* header and footer size */
+#define MIN_BLOCK 32              /* header + next + prev + footer */
+#define ALLOC_BIT ((size_t)1)
+#define CHUNK 4096                /* grow the heap 4 KiB at a time */
+
+typedef size_t word_t;
+
+static char *heap_start;          /* the prologue's payload */
+#define NUM_CLASSES 12            /* 32-63, 64-127, ..., 32K-64K-1, 64K and up */
+static void *free_heads[NUM_CLASSES];   /* one LIFO list per size class */
+
+#define HELPER static inline __attribute__((unused))
+
+/* ---- small helpers: sizes, headers, footers, neighbours ------------------ */
+
+HELPER size_t align_up(size_t n) { return (n + ALIGNMENT - 1) & ~(size_t)(ALIGNMENT - 1); }
+HELPER word_t pack(size_t size, int allocated) { return size | (allocated ? ALLOC_BIT : 0); }
+HELPER word_t get_word(const void *p) { return *(const word_t *)p; }
+HELPER void put_word(void *p, word_t w) { *(word_t *)p = w; }
+HELPER size_t size_of(word_t w) { return w & ~(size_t)(ALIGNMENT - 1); }
+HELPER int is_allocated(word_t w) { return (int)(w & ALLOC_BIT); }
+HELPER word_t *header_of(void *bp) { return (word_t *)((char *)bp - WORD); }
+HELPER size_t block_size(void *bp) { return size_of(get_word(header_of(bp))); }
+HELPER int block_allocated(void *bp) { return is_allocated(get_word(header_of(bp))); }
+HELPER word_t *footer_of(void *bp) { return (word_t *)((char *)bp + block_size(bp) - 2 * WORD); }
+
+HELPER void set_block(void *bp, size_t size, int allocated)
+{
+    put_word(header_of(bp), pack(size, allocated));
+    put_word(footer_of(bp), pack(size, allocated));
+}
+
+HELPER size_t block_size_for(size_t size)
+{
+    size_t need = align_up(size + 2 * WORD);
+    return need < MIN_BLOCK ? MIN_BLOCK : need;
+}
+
+HELPER void *next_block(void *bp) { return (char *)bp + block_size(bp); }
+HELPER void *prev_block(void *bp)
+{
+    return (char *)bp - size_of(get_word((char *)bp - 2 * WORD));
+}
+
+/* ---- the free list ------------------------------------------------------- */
+
+struct free_links {
+    void *next;
+    void *prev;
+};
+
+HELPER struct free_links *links(void *bp) { return (struct free_links *)bp; }
+
+/* The class of a block of `size` bytes (size >= MIN_BLOCK = 2^5):
+ * floor(log2(size)) - 5, the last class taking everything from 64 KiB. */
+static int size_class(size_t size)
+{
+    int c = 0;
+    for (size_t s = size >> 6; s != 0 && c < NUM_CLASSES - 1; s >>= 1)
+        c++;
+    return c;
+}
+
+/* LIFO: a freed block goes to the front of its class's list. */
+static void insert_free(void *bp)
+{
+    int c = size_class(block_size(bp));
+    links(bp)->prev = NULL;
+    links(bp)->next = free_heads[c];
+    if (free_heads[c] != NULL)
+        links(free_heads[c])->prev = bp;
+    free_heads[c] = bp;
+}
+
+static void remove_free(void *bp)
+{
+    void *next = links(bp)->next, *prev = links(bp)->prev;
+    if (prev != NULL)
+        links(prev)->next = next;
+    else
+        free_heads[size_class(block_size(bp))] = next;
+    if (next != NULL)
+        links(next)->prev = prev;
+}
+
+/* ---- the block allocator: find a fit, split it, coalesce ----------------- */
+
+/* First fit in asize's class, then in each larger class. */
+static void *find_fit(size_t asize)
+{
+    for (int c = size_class(asize); c < NUM_CLASSES; c++)
+        for (void *bp = free_heads[c]; bp != NULL; bp = links(bp)->next)
+            if (block_size(bp) >= asize)
+                return bp;
+    return NULL;
+}
+
+/* Allocate asize bytes at the start of the free block bp (on the list);
+ * split off the rest when it is at least MIN_BLOCK and list it. */
+static void place(void *bp, size_t asize)
+{
+    size_t have = block_size(bp);
+    remove_free(bp);
+    if (have - asize >= MIN_BLOCK) {
+        set_block(bp, asize, 1);
+        set_block(next_block(bp), have - asize, 0);
+        insert_free(next_block(bp));
+    } else {
+        set_block(bp, have, 1);
+    }
+}
+
+/* Immediate coalescing, the four cases of handout §1.8: bp is free and on
+ * no list; free neighbours come off the list, the merged block goes on it. */
+static void *coalesce(void *bp)
+{
+    size_t size = block_size(bp);
+    void *prev = prev_block(bp);
+    void *next = next_block(bp);
+
+    if (!block_allocated(next)) {
+        remove_free(next);
+        size += block_size(next);
+        set_block(bp, size, 0);
+    }
+    if (!block_allocated(prev)) {
+        remove_free(prev);
+        size += block_size(prev);
+        bp = prev;
+        set_block(bp, size, 0);
+    }
+    insert_free(bp);
+    return bp;
+}
+
+/* The size of the heap's last block when it is free, else 0. */
+static size_t last_free_size(void)
+{
+    word_t footer = get_word((char *)mem_heap_hi() + 1 - 2 * WORD);   /* before the epilogue */
+    return is_allocated(footer) ? 0 : size_of(footer);
+}
+
+/* The allocated block bp holds `have` bytes and needs asize <= have: give
+ * back the rest as a free block when it is at least MIN_BLOCK. */
+static void trim(void *bp, size_t have, size_t asize)
+{
+    if (have - asize >= MIN_BLOCK) {
+        set_block(bp, asize, 1);
+        void *rest = next_block(bp);
+        set_block(rest, have - asize, 0);
+        coalesce(rest);
+    } else {
+        set_block(bp, have, 1);
+    }
+}
+
+/* ---- growing the heap ---------------------------------------------------- */
+
+void *allocate_slab(size_t size)
+{
+    if (size > MEM_MAX_HEAP)
+        return NULL;                   /* mem_sbrk could not grant it anyway */
+    size = align_up(size);
+    if (size < MIN_BLOCK)
+        size = MIN_BLOCK;
+    char *bp = mem_sbrk((intptr_t)size);
+    if (bp == (void *)-1)
+        return NULL;
+    /* The old epilogue becomes the new block's header. */
+    set_block(bp, size, 0);
+    put_word(header_of(next_block(bp)), pack(0, 1));   /* new epilogue */
+    return coalesce(bp);
+}
+
+/* ---- the contract -------------------------------------------------------- */
+
+int my_init(void)
+{
+    heap_start = NULL;
+    for (int c = 0; c < NUM_CLASSES; c++)
+        free_heads[c] = NULL;
+    char *p = mem_sbrk(4 * WORD);
+    if (p == (void *)-1)
+        return -1;
+    put_word(p, 0);                              /* pad */
+    put_word(p + WORD, pack(2 * WORD, 1));       /* prologue header */
+    put_word(p + 2 * WORD, pack(2 * WORD, 1));   /* prologue footer */
+    put_word(p + 3 * WORD, pack(0, 1));          /* epilogue header */
+    heap_start = p + 2 * WORD;
+    return 0;
+}
+
+void *my_alloc(size_t size)
+{
+    if (size == 0)
+        return NULL;
+    size_t asize = block_size_for(size);
+    void *bp = find_fit(asize);
+    if (bp == NULL) {
+        /* Only what is missing when the last block is free (allocate_slab
+         * merges the new memory into it), else a 4 KiB chunk. */
+        size_t last = last_free_size();
+        size_t grow = last > 0 ? asize - last : (asize > CHUNK ? asize : CHUNK);
+        bp = allocate_slab(grow);
+        if (bp == NULL)
+            return NULL;
+    }
+    place(bp, asize);
+    return bp;
+}
+
+void my_free(void *ptr)
+{
+    if (ptr == NULL)
+        return;
+    set_block(ptr, block_size(ptr), 0);
+    coalesce(ptr);
+}
+
+/* In place when possible: shrink by splitting; grow into a free next block,
+ * and at the end of the heap by growing the heap by only what is missing;
+ * otherwise my_alloc + memcpy + my_free. */
+void *my_realloc(void *ptr, size_t size)
+{
+    size_t asize = block_size_for(size);
+    size_t have = block_size(ptr);
+    if (asize <= have) {
+        trim(ptr, have, asize);
+        return ptr;
+    }
+    void *next = next_block(ptr);
+    size_t avail = have;
+    if (!block_allocated(next)) {
+        avail += block_size(next);
+        if (avail < asize && block_size(next_block(next)) == 0) {
+            /* next is the last block: grow it by what is missing */
+            if (allocate_slab(asize - avail) == NULL)
+                return NULL;
+            avail = have + block_size(next);
+        }
+        if (avail >= asize) {
+            remove_free(next);
+            trim(ptr, avail, asize);
+            return ptr;
+        }
+    } else if (block_size(next) == 0) {
+        /* ptr is the last block: grow the heap by what is missing */
+        void *grown = allocate_slab(asize - have);
+        if (grown == NULL)
+            return NULL;
+        remove_free(grown);
+        trim(ptr, have + block_size(grown), asize);
+        return ptr;
+    }
+    void *q = my_alloc(size);
+    if (q == NULL)
+        return NULL;
+    size_t old = have - 2 * WORD;
+    memcpy(q, ptr, old < size ? old : size);
+    my_free(ptr);
+    return q;
+}
+
+/* ---- the heap checker ---------------------------------------------------- */
+
+int my_check_heap(void)
+{
+    char *lo = mem_heap_lo();
+    char *end = (char *)mem_heap_hi() + 1;
+    if (heap_start == NULL) {
+        heap_report("I4: my_init has not laid out the heap");
+        return 1;
+    }
+    if (block_size(heap_start) != 2 * WORD || !block_allocated(heap_start)) {
+        heap_report("I4: prologue at %p broken (header %zx)", (void *)heap_start,
+                    (size_t)get_word(header_of(heap_start)));
+        return 1;
+    }
+    int prev_free = 0;
+    size_t free_in_heap = 0;
+    char *bp;
+    for (bp = next_block(heap_start); block_size(bp) > 0; bp = next_block(bp)) {
+        size_t sz = block_size(bp);
+        if ((uintptr_t)bp % ALIGNMENT != 0) {
+            heap_report("I3: payload %p is not 16-aligned", (void *)bp);
+            return 1;
+        }
+        if (sz < MIN_BLOCK || sz % ALIGNMENT != 0) {
+            heap_report("I3: block %p has size %zu", (void *)bp, sz);
+            return 1;
+        }
+        if (bp - WORD < lo || bp + sz - WORD > end) {
+            heap_report("I4: block %p (size %zu) is outside the heap [%p, %p)", (void *)bp, sz,
+                        (void *)lo, (void *)end);
+            return 1;
+        }
+        if (get_word(header_of(bp)) != get_word(footer_of(bp))) {
+            heap_report("I1: block %p header %zx != footer %zx", (void *)bp,
+                        (size_t)get_word(header_of(bp)), (size_t)get_word(footer_of(bp)));
+            return 1;
+        }
+        int is_free = !block_allocated(bp);
+        if (is_free && prev_free) {
+            heap_report("I2: block %p and the one before it are both free", (void *)bp);
+            return 1;
+        }
+        prev_free = is_free;
+        free_in_heap += (size_t)is_free;
+    }
+    if (bp != end || !block_allocated(bp)) {
+        heap_report("I4: epilogue at %p, heap ends at %p", (void *)bp, (void *)end);
+        return 1;
+    }
+    size_t on_list = 0;
+    for (int c = 0; c < NUM_CLASSES; c++) {
+        void *prev = NULL;
+        for (char *f = free_heads[c]; f != NULL; f = links(f)->next) {
+            if (f < heap_start || f >= end) {
+                heap_report("I5: list entry %p is outside the heap", (void *)f);
+                return 1;
+            }
+            if (block_allocated(f)) {
+                heap_report("I5: list entry %p is allocated", (void *)f);
+                return 1;
+            }
+            if (size_class(block_size(f)) != c) {
+                heap_report("I5: free block %p of size %zu is on list %d, its class is %d", (void *)f,
+                            block_size(f), c, size_class(block_size(f)));
+                return 1;
+            }
+            if (links(f)->prev != prev) {
+                heap_report("I5: list entry %p has prev %p, expected %p", (void *)f, links(f)->prev, prev);
+                return 1;
+            }
+            if (++on_list > free_in_heap) {
+                heap_report("I5: the free list has more entries than the heap's %zu free blocks (a cycle?)",
+                            free_in_heap);
+                return 1;
+            }
+            prev = f;
+        }
+    }
+    if (on_list != free_in_heap) {
+        heap_report("I5: %zu free blocks in the heap, %zu on the list", free_in_heap, on_list);
+        return 1;
+    }
+    return 0;
+}
+
+void my_heap_walk(heap_visit_fn *visit, void *ctx)
+{
+    for (char *bp = next_block(heap_start); block_size(bp) > 0; bp = next_block(bp)) {
+        struct heap_block b = { header_of(bp), block_size(bp), block_allocated(bp) ? bp : NULL, 0 };
+        visit(ctx, &b);
+    }
+}
