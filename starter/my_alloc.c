@@ -41,7 +41,8 @@
  *              I4 every block lies inside [mem_heap_lo, mem_heap_hi]
  *
  * ---- How to debug --------------------------------------------------------------
- *   make                       rebuilds build/driver from this file
+ *   make                       rebuilds build/allocator (your code, linked
+ *                              with the kit's host) and build/driver
  *   build/driver -V -f traces/<name>.rep
  *                              one trace, verbose: runs my_check_heap after
  *                              every operation and names the op, trace line,
@@ -49,11 +50,14 @@
  *   make grade                 the score the TAs will see, with reasons
  *   Your heap checker is your best tool: when the driver says "corrupted" or
  *   "overlap" at op 5000, a good checker says what broke at op 4990.
- *   gdb: gdb --args build/driver -f traces/<name>.rep
- *        (each trace runs in a child process: type `set follow-fork-mode child`
- *        first, then `run`; `bt` after a crash)
- *   valgrind is of little help inside the simulated heap (it is one big
- *   mapping), but heap_report() messages and the checker are.
+ *   gdb: gdb --args build/allocator --debug --break-at N -f traces/<name>.rep
+ *        (the debug mode replays in one process, with the same checks; it
+ *        stops right before op N; `bt` after a crash; handout.md section 4)
+ *   valgrind: valgrind --suppressions=grader/driver/static-libc.supp \
+ *                 build/allocator --debug -f traces/<name>.rep
+ *        is of little help inside the simulated heap (it is one big mapping),
+ *        but catches uninitialized values in your logic; heap_report()
+ *        messages and the checker do the rest.
  */
 #include <stdint.h>
 #include <string.h>
