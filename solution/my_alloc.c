@@ -37,16 +37,12 @@
  *     one before, up to SLAB_MAX_BYTES: a class's unused slots are about
  *     half its slab space at most, and a large class pays a slab header per
  *     hundreds of slots;
- *   - a class never grows the heap for a slab that would be more than
- *     1/SLAB_HEAP_SHARE of it while a free block fits the request: the
- *     request takes the block (a hole left by blocks freed before the class
- *     warmed up would otherwise stay empty beside a slab half full);
  *   - an empty slab goes back to the block allocator (but its class's last
  *     one with room), and so does the heap's free tail (merged, never
  *     abandoned);
  *   - the page map starts at MAP_MIN_PAGES bytes and doubles with the heap;
  *     the control block's 64 list sentinels are 8 bytes each (32-bit
- *     offsets) and its per-class counts 16-bit, 0.8 KB in all.
+ *     offsets), 0.9 KB in all.
  *
  * THE HEAP, low to high address
  *
@@ -192,7 +188,7 @@ struct free_node {
 struct heap_control {
     struct free_node free_list[NUM_CLASSES];  /* sentinel of class c's list */
     uint32_t slab_head[SLAB_CLASSES];   /* offset of the first slab of class k with a free slot */
-    uint16_t cold_requests[SLAB_CLASSES]; /* requests of class k served by blocks so far (<= SLAB_WARMUP) */
+    uint32_t cold_requests[SLAB_CLASSES]; /* requests of class k served by blocks so far */
     uint16_t slabs[SLAB_CLASSES];       /* slabs of class k in the heap (sizes the next one) */
     uint64_t warm;                      /* bit k: class k has warmed up (may have slabs) */
 };
@@ -230,7 +226,6 @@ _Static_assert(SLAB_MAX_PAGES <= 255, "a slab's pages must be numbered by a page
 _Static_assert(SLAB_MAX_PAGES * SLAB_PAGE <= 65536, "slot offsets must fit in 16 bits");
 _Static_assert(SLAB_MIN_PAGES_FOR(SLAB_MAX_SLOT) <= SLAB_MAX_PAGES, "every class's first slab must fit the largest");
 _Static_assert(SLAB_CLASSES <= 64, "the warm classes are bits of one word");
-_Static_assert(SLAB_WARMUP <= UINT16_MAX, "a class's cold requests are counted in 16 bits");
 _Static_assert(MEM_MAX_HEAP <= UINT32_MAX, "free-list links and slab-list links are 32-bit offsets");
 
 /* ---- all writable global state: one small struct ------------------------ */
@@ -830,21 +825,15 @@ static int class_is_cold(unsigned k)
     return 0;
 }
 
-/* Would a slab of `bytes` be more than 1/SLAB_HEAP_SHARE of the heap? */
-static inline int slab_is_large_for_the_heap(size_t bytes) { return bytes * SLAB_HEAP_SHARE > mem_heapsize(); }
-
 /*
  * slab_alloc when class k has no slab with room: a slot of a new slab, or a
  * block instead while the class is cold, or when only growing the heap would
- * make room for the slab although a free block fits the request, and the
- * class is mid-sized or the slab would be more than 1/SLAB_HEAP_SHARE of the
- * heap.  A slab needs contiguous, page-aligned room, which free holes
+ * make room for a mid-sized class's slab although a free block fits the
+ * request.  A slab needs contiguous, page-aligned room, which free holes
  * between blocks seldom offer: growing the heap past them for every new slab
- * cost python 2 points of utilization, and a small heap whose early blocks
- * were freed (small classes are blocks until the heap is large enough for
- * their first slab) kept those holes empty while it grew by slabs twice and
- * four times the first.  In a large heap a small class always takes a slab:
- * headerless slots are where its memory goes furthest.
+ * cost python 2 points of utilization.  Small classes (warm ones: see
+ * class_is_cold) always take a slab: headerless slots are where their
+ * memory goes furthest.
  */
 RARELY_CALLED static void *slab_alloc_from_new_slab(unsigned k, size_t size)
 {
@@ -853,8 +842,7 @@ RARELY_CALLED static void *slab_alloc_from_new_slab(unsigned k, size_t size)
     size_t bytes = slab_bytes_of_class(k);
     char *spot, *b = find_slab_room(bytes, &spot);
     if (!b) {
-        if ((slot_size_of_class(k) > SLAB_EAGER_SLOT || slab_is_large_for_the_heap(bytes))
-            && find_fit(block_size_for(size)))
+        if (slot_size_of_class(k) > SLAB_EAGER_SLOT && find_fit(block_size_for(size)))
             return block_request(size);
         if (!(b = grow_for_slab(bytes, &spot)))
             return NULL;

@@ -489,26 +489,6 @@ Test(solution, a_mid_sized_class_fills_a_free_hole_rather_than_grow_the_heap_for
     assert_heap_ok();
 }
 
-Test(solution, a_small_class_fills_a_hole_rather_than_grow_a_small_heap_by_a_large_slab)
-{
-    char *hole = my_alloc(200);                             /* a block: its class is still cold */
-    char *guard = my_alloc(SLAB_HEAP_SHARE * SLAB_PAGE);    /* the heap now holds a first slab of 16-byte slots */
-    cr_assert(heap_holds_slabs_of(slab_class(16)));
-    my_free(hole);
-    unsigned k = slab_class(16);
-    size_t nslots = slot_bytes_in(slab_bytes_for(k, 0)) / 16;
-    for (size_t i = 0; i < nslots; i++)
-        cr_assert(in_slab(my_alloc(16)), "slot %zu of the class's first slab", i);
-    cr_assert_eq(A.ctl->slab_head[k], 0, "the first slab is full");
-    cr_assert(slab_is_large_for_the_heap(slab_bytes_for(k, 1)), "the class's next slab would be a large share of the heap");
-    size_t heap = mem_heapsize();
-    char *q = my_alloc(16);
-    cr_assert(q && !in_slab(q) && q < guard, "the request takes the hole below the guard as a block");
-    cr_assert_eq(mem_heapsize(), heap, "no heap growth for a large slab while a block fits");
-    cr_assert_eq(A.ctl->slabs[k], 1);
-    assert_heap_ok();
-}
-
 Test(solution, realloc_moves_a_block_into_a_warm_class_only)
 {
     char *b = my_alloc(1000);
