@@ -59,11 +59,9 @@ def table_row(step: int) -> str:
 
 
 def table_util_points(step: int) -> float:
-    """The utilization points (of 60) the table gives for the step.  When the
-    cell states two measurements, the kit fixture's and a student's, the
-    student's is the one these allocators are held to."""
+    """The utilization points (of 60) the table gives for the step."""
     cell = table_row(step)
-    m = re.search(r"(\d+(?:\.\d+)?)/60 \(a student's\)", cell) or re.search(r"utilization ~?(\d+(?:\.\d+)?)/60", cell)
+    m = re.search(r"utilization ~?(\d+(?:\.\d+)?)/60", cell)
     assert m, f"handout.md section 6, step {step}: no 'utilization N/60' in {cell!r}"
     return float(m.group(1))
 
