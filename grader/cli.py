@@ -105,8 +105,7 @@ def count_libc(cfg, args) -> int:
     specs = runner.select_traces(cfg, args.trace_dirs, args.trace_files)
     workdir = Path(args.workdir or "build/grade") / "count-libc"
     counts = instructions.libc_counts(str(LIBC_HOST), [str(s.path) for s in specs],
-                                      cfg.instructions_timeout_s * max(1, len(specs)), workdir,
-                                      hide=secret_paths(cfg))
+                                      cfg.instructions_timeout_s, workdir, hide=secret_paths(cfg))
     bad = [(s.name, c.problem) for s, c in zip(specs, counts) if c.problem]
     if bad:
         print(f"grader: --count-libc: {bad[0][0]}: {bad[0][1]}", file=sys.stderr)

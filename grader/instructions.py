@@ -3,11 +3,12 @@
 For each allocator (the submission's, then libc's) one valgrind callgrind
 run replays every already-correct trace once, unchecked and untimed
 (`allocator --replay-only [-l] -f TRACE...`), by the sealed timed mode's own
-loop (host.c: timed_replay), and dumps a profile after each trace
+round (host.c: replay_round), and dumps a profile after each trace
 (--dump-after=timed_replay).  libc's counts are kept between gradings
-(LIBC_CACHE), so a class costs one libc run per trace set.  From each dump we add up the inclusive cost of
-the calls the host makes into the allocator: my_init, and my_alloc, my_free
-and the realloc path from the loop (malloc, free, realloc for libc).
+(LIBC_CACHE), so a class costs one libc run per trace set.  From each dump
+we add up the inclusive cost of the calls the host makes into the
+allocator: my_init, and my_alloc, my_free and the realloc path from the
+loop (malloc, free, realloc for libc).
 Instructions per operation = that cost / ops; the speed ratio = libc's
 instructions per op / the submission's, which does not depend on the
 machine's load: a regrade gives the same number.
@@ -15,8 +16,8 @@ machine's load: a regrade gives the same number.
 valgrind shares the process with the allocator, so the host's seccomp seal
 cannot be installed under it; two things stand in for it:
   * containment: isolate.run_confined gives the run its own namespaces (no
-    network), a directory holding only the binary and that ONE trace, the
-    system read-only and nothing of the kit, rlimits, and the whole process
+    network), a directory holding only the binary and the traces being
+    counted (all of them already passed the sealed replays), the system read-only and nothing of the kit, rlimits, and the whole process
     tree killed on a timeout;
   * verification: the host prints replay_digest() of the answers it served
     and the heap it ended with, and the count is taken only if that digest
@@ -38,6 +39,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import isolate, safetext
@@ -49,8 +51,8 @@ ALLOCATOR_ENTRIES = {"my_init", "my_alloc", "my_free", "my_realloc", "call_reall
 ALLOCATOR_PATTERNS = (re.compile(r"^__(memcpy|memmove)\w*$"), re.compile(r"^(memcpy|memmove)$"))
 REPLAY_FUNCTION = "timed_replay"            # the dump is taken when it returns
 # The host functions that call the allocator in --replay-only (host.c):
-# my_init from replay_only, the ops from timed_replay or its do_op.
-REPLAY_CALLERS = ("replay_only", "timed_replay", "do_op")
+# my_init from replay_round, the ops from timed_replay or its do_op.
+REPLAY_CALLERS = ("replay_round", "timed_replay", "do_op")
 # The host's line per trace (host.c, replay_only).
 DIGEST_LINE = re.compile(rb"^\S+ \d+ (ok|failed) digest=([0-9a-f]{16})$", re.M)
 
@@ -69,8 +71,6 @@ def replay_cost(profile_text: str, callers=REPLAY_CALLERS) -> tuple[int, int]:
     """(instructions, calls) of the allocator calls made by the host's
     `callers` in one callgrind profile (written with --compress-strings=no
     --compress-pos=no)."""
-    if isinstance(callers, str):
-        callers = (callers,)
     cost = 0
     calls = 0
     fn = None
@@ -96,10 +96,10 @@ def replay_cost(profile_text: str, callers=REPLAY_CALLERS) -> tuple[int, int]:
     return cost, calls
 
 
-# How each allocator's unchecked replay of ONE trace is started, inside the
-# sandbox directory (binary copied in as "bin/<name>", the trace as
-# "trace.rep"): `allocator --replay-only -f TRACE` and
-# `libc-host --replay-only -l -f TRACE`.
+# How each allocator's unchecked replays are started, inside the sandbox
+# directory (binary copied in as "bin/<name>", the traces as trace.rep or
+# trace-N.rep): `allocator --replay-only -f TRACE...` and
+# `libc-host --replay-only -l -f TRACE...`.
 MINE_ARGS = ("--replay-only",)
 LIBC_ARGS = ("--replay-only", "-l")
 TRACE_NAME = "trace.rep"             # the one trace of a single count; trace-N.rep for several
@@ -110,11 +110,9 @@ def _trace_names(n: int) -> list[str]:
     return [TRACE_NAME] if n == 1 else [f"trace-{i}.rep" for i in range(n)]
 
 
-def _sandbox_with(binary: str, traces, parent: Path) -> Path:
+def _sandbox_with(binary: str, traces: list, parent: Path) -> Path:
     """A fresh directory holding only the binary (its debug info removed)
     and the traces being counted (all of them already replayed, sealed)."""
-    if isinstance(traces, (str, os.PathLike)):
-        traces = [traces]
     parent.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0 and not isolate.reachable_by_nobody(str(parent)):
         parent = Path(tempfile.gettempdir())    # so that bwrap can run as the unprivileged uid
@@ -130,16 +128,16 @@ def _sandbox_with(binary: str, traces, parent: Path) -> Path:
     return d
 
 
+@dataclass
 class Count:
     """One trace's count: instructions of the allocator's calls, the digest
     the host printed for it (None: not one digest line per trace), the
     problem that kept it from counting ("" when it counted) and the
     isolation layer."""
-    def __init__(self, instructions=None, digest=None, problem="", layer=""):
-        self.instructions, self.digest, self.problem, self.layer = instructions, digest, problem, layer
-
-    def __iter__(self):   # (instructions, problem, layer)
-        return iter((self.instructions, self.problem, self.layer))
+    instructions: int | None = None
+    digest: str | None = None
+    problem: str = ""
+    layer: str = ""
 
 
 def printed_digests(output: bytes, n: int) -> list[str | None]:
@@ -148,10 +146,6 @@ def printed_digests(output: bytes, n: int) -> list[str | None]:
     forged line as well leaves n + 1, and then no line can be attributed)."""
     found = DIGEST_LINE.findall(output)
     return [d.decode() for _, d in found] if len(found) == n else [None] * n
-
-
-def printed_digest(output: bytes) -> str | None:
-    return printed_digests(output, 1)[0]
 
 
 def callgrind_counts(binary: str, args, traces, timeout_s: float, parent: Path,

@@ -477,6 +477,8 @@ def test_checkpoint_1_counts_only_its_subset(tmp_path):
 # ---- every command the handout and the student README print, run from the tarball -------
 
 COMMAND_START = re.compile(r"^(make\b|build/\S+ |python3 |traces/\S+ |valgrind |gdb |sudo )")
+
+
 def printed_commands(tree: Path) -> list[tuple[str, str]]:
     """(document, command) for every command in a code span or code block of the tarball's
     handout.md and README.md, in document order, each once."""

@@ -29,9 +29,14 @@ KIT_FILE = REPO / "solution" / "my_alloc.c"
 
 
 @pytest.fixture(scope="module")
-def snoop_driver(tmp_path_factory):
+def kit():
+    """The kit's binaries (build/allocator-solution, build/libc-host, ...)."""
     subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
                    check=True, capture_output=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def snoop_driver(kit, tmp_path_factory):
     d = tmp_path_factory.mktemp("snoop")
     mark = Path(tempfile.gettempdir()) / f"slablab-snoop-{uuid.uuid4().hex}"
     obj, exe = d / "my_alloc.o", d / "driver"
@@ -57,21 +62,19 @@ def test_counted_confined_it_does_neither_and_is_still_counted(snoop_driver):
     exe, mark = snoop_driver
     tmp_path = Path(tempfile.mkdtemp(prefix="counted-"))      # reachable by uid 65534
     os.chmod(tmp_path, 0o755)
-    count, err, layer = instructions.callgrind_count(str(exe), instructions.MINE_ARGS, str(TRACE),
-                                                     300, tmp_path)
-    assert err == "" and layer == isolate.probe_layer()[0] == "bwrap"
-    assert count > 0
+    c = instructions.callgrind_count(str(exe), instructions.MINE_ARGS, str(TRACE), 300, tmp_path)
+    assert c.problem == "" and c.layer == isolate.probe_layer()[0] == "bwrap"
+    assert c.instructions > 0
     assert not mark.exists()
-    libc, err, _ = instructions.callgrind_count(str(exe), instructions.LIBC_ARGS, str(TRACE), 300,
-                                                tmp_path)
-    assert err == "" and libc > 0
+    libc = instructions.callgrind_count(str(exe), instructions.LIBC_ARGS, str(TRACE), 300, tmp_path)
+    assert libc.problem == "" and libc.instructions > 0
     assert list(tmp_path.iterdir()) == []       # the sandbox directories are gone
     tmp_path.rmdir()
 
 
 def test_the_sandbox_holds_only_the_binary_and_the_one_trace(snoop_driver, tmp_path):
     exe, _ = snoop_driver
-    d = instructions._sandbox_with(str(exe), str(TRACE), tmp_path)
+    d = instructions._sandbox_with(str(exe), [str(TRACE)], tmp_path)
     files = sorted(str(p.relative_to(d)) for p in d.rglob("*"))
     assert files == ["bin", "bin/driver", "trace.rep"]
     assert (d / "trace.rep").read_bytes() == TRACE.read_bytes()
@@ -82,8 +85,8 @@ def test_a_hanging_replay_is_stopped(tmp_path):
     sleeper = tmp_path / "sleeper"
     sleeper.write_text("#!/bin/sh\nsleep 60\n")
     os.chmod(sleeper, 0o755)
-    count, err, _ = instructions.callgrind_count(str(sleeper), (), str(TRACE), 3, tmp_path / "w")
-    assert count is None and err == "valgrind did not finish within 3 s"
+    c = instructions.callgrind_count(str(sleeper), (), str(TRACE), 3, tmp_path / "w")
+    assert c.instructions is None and c.problem == "valgrind did not finish within 3 s"
 
 
 # ---- the counted run is held to the sealed checked replay ---------------------------
@@ -95,10 +98,8 @@ def _driver_digest(driver: Path, trace: Path) -> str:
     return json.loads(p.stdout)["traces"][0]["replay_digest"]
 
 
-def test_the_reference_counted_run_reproduces_its_checked_replay(tmp_path):
+def test_the_reference_counted_run_reproduces_its_checked_replay(kit, tmp_path):
     """The digest the host prints under valgrind is the checker's for the sealed replay."""
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
-                   check=True, capture_output=True, timeout=300)
     trace = REPO / "traces" / "synth-realloc.rep"
     expected = _driver_digest(REPO / "build" / "driver-solution", trace)
     d = Path(tempfile.mkdtemp(prefix="counted-"))
@@ -114,16 +115,16 @@ def test_the_reference_counted_run_reproduces_its_checked_replay(tmp_path):
 
 def test_a_forged_digest_line_leaves_no_single_digest():
     host = b"trace.rep 10 ok digest=0123456789abcdef\n"
-    assert instructions.printed_digest(host) == "0123456789abcdef"
-    assert instructions.printed_digest(b"trace.rep 10 ok digest=ffffffffffffffff\n" + host) is None
-    assert instructions.printed_digest(b"trace.rep 10 ok digest=0123\n") is None
-    assert instructions.printed_digest(b"") is None
+    assert instructions.printed_digests(host, 1) == ["0123456789abcdef"]
+    assert instructions.printed_digests(b"trace.rep 10 ok digest=ffffffffffffffff\n" + host, 1) == [None]
+    assert instructions.printed_digests(b"trace.rep 10 ok digest=0123\n", 1) == [None]
+    assert instructions.printed_digests(b"", 1) == [None]
 
 
 def test_my_init_is_counted_with_the_ops():
     """Work done in my_init (where a cheat would precompute) is the allocator's too."""
     profile = "\n".join([
-        "events: Ir", "fn=replay_only", "cfn=my_init", "calls=1 0", "0 5000",
+        "events: Ir", "fn=replay_round", "cfn=my_init", "calls=1 0", "0 5000",
         "cfn=timed_replay", "calls=1 0", "0 999", "fn=timed_replay", "cfn=my_alloc", "calls=10 0",
         "0 700", "fn=do_op", "cfn=my_free", "calls=10 0", "0 300", "fn=main", "cfn=my_alloc",
         "calls=1 0", "0 123456", ""])
@@ -146,9 +147,7 @@ def test_an_allocator_that_differs_under_valgrind_is_tamper(tmp_path):
     assert doc["score"] == 0 and t["instructions"] is None
 
 
-def test_one_run_for_several_traces_counts_what_separate_runs_count(tmp_path):
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
-                   check=True, capture_output=True, timeout=300)
+def test_one_run_for_several_traces_counts_what_separate_runs_count(kit, tmp_path):
     exe = str(REPO / "build" / "allocator-solution")
     traces = [str(REPO / "traces" / n) for n in ("short-03-reuse.rep", "short-06-realloc.rep")]
     d = Path(tempfile.mkdtemp(prefix="counted-"))
@@ -165,9 +164,7 @@ def test_one_run_for_several_traces_counts_what_separate_runs_count(tmp_path):
     assert together[1].digest == _driver_digest(REPO / "build" / "driver-solution", Path(traces[1]))
 
 
-def test_libc_counts_are_kept_per_binary_and_trace(tmp_path, monkeypatch):
-    subprocess.run(["make", "-s", "--no-print-directory", "-C", str(REPO), "kit"],
-                   check=True, capture_output=True, timeout=300)
+def test_libc_counts_are_kept_per_binary_and_trace(kit, tmp_path, monkeypatch):
     if not instructions.cache_trusted():
         pytest.fail(f"this test needs the bwrap or landlock layer, not {isolate.probe_layer()[0]}")
     libc = str(REPO / "build" / "libc-host")

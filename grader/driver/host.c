@@ -194,6 +194,25 @@ static long timed_replay(const struct allocator *a, const struct op *ops, uint32
     return failed;
 }
 
+/* One whole round, from a reset heap and my_init to the last op: each of the
+ * sealed timed mode's rounds, and each trace of --replay-only.  Returns
+ * timed_replay's failures, -1 when my_init failed.  Never inlined: the
+ * instruction count takes my_init's cost from its call here
+ * (grader/instructions.py, REPLAY_CALLERS). */
+__attribute__((noinline))
+static long replay_round(const struct allocator *a, const struct op *ops, uint32_t nops,
+                         uint32_t nids, void **ptrs, int64_t *answers)
+{
+    mem_reset();
+    memset(ptrs, 0, (size_t)nids * sizeof *ptrs);
+    long failed = a->init() != 0 ? -1 : timed_replay(a, ops, nops, ptrs, answers);
+    if (!a->uses_heap)   /* libc: give back what the trace left live */
+        for (uint32_t id = 0; id < nids; id++)
+            if (ptrs[id])
+                a->free(ptrs[id]);
+    return failed;
+}
+
 /* The allocator's checker (-c, --check-every) runs here, in the batch: its
  * verdict is its own word anyway, so it needs no round trip per op. */
 static int checker_due(int64_t k)
@@ -312,14 +331,7 @@ static void run_timed(const struct allocator *a, const struct op *ops, void **pt
     post(UP_READY, 0, 0);
     for (int round = 0; round < 2; round++) {
         await_go();
-        mem_reset();
-        memset(ptrs, 0, (size_t)ctl->nids * sizeof *ptrs);
-        int rc = a->init();
-        long failed = rc ? -1 : timed_replay(a, ops, ctl->nops, ptrs, answers);
-        if (!a->uses_heap)   /* libc: give back what the trace left live */
-            for (uint32_t id = 0; id < ctl->nids; id++)
-                if (ptrs[id])
-                    a->free(ptrs[id]);
+        long failed = replay_round(a, ops, ctl->nops, ctl->nids, ptrs, answers);
         fflush(stdout);
         post(UP_TIMED_DONE, (int64_t)mem_heapsize(), failed);
     }
@@ -452,7 +464,7 @@ static int debug_one(const char *path, const struct options *o, long break_at)
 }
 
 /* --replay-only: each trace once, unchecked, by the sealed timed mode's own
- * loop (timed_replay, payload patterns included), then one line per trace:
+ * round (replay_round, payload patterns included), then one line per trace:
  *     NAME OPS ok|failed digest=HEX
  * where HEX is replay_digest() of its answers and final heap.  The grader
  * counts the instructions of this run under valgrind, where nothing is
@@ -477,14 +489,8 @@ static int replay_only(char **paths, int n, int libc)
             fprintf(stderr, "allocator: out of memory for %s\n", t.name);
             return 2;
         }
-        if (a->uses_heap)
-            mem_reset();
-        long failed = a->init() != 0 ? -1 : timed_replay(a, t.ops, (uint32_t)t.nops, ptrs, answers);
+        long failed = replay_round(a, t.ops, (uint32_t)t.nops, (uint32_t)t.nids, ptrs, answers);
         uint64_t heap = a->uses_heap ? (uint64_t)mem_heapsize() : 0;
-        if (!a->uses_heap)
-            for (size_t id = 0; id < t.nids; id++)
-                if (ptrs[id])
-                    a->free(ptrs[id]);
         printf("%s %zu %s digest=%016llx\n", t.name, t.nops, failed ? "failed" : "ok",
                (unsigned long long)replay_digest(answers, t.nops, heap));
         fflush(stdout);
