@@ -108,6 +108,7 @@ EXPECTED = {
     # 6. the deterministic speed mode
     "speed-valgrind-writes-file": ("implicit", "instructions", ("no-gain",)),
     "speed-valgrind-bump": ("implicit", "instructions", ("tamper-or-no-gain",)),
+    "speed-valgrind-forged-digest": ("implicit", "instructions", ("tamper-or-no-gain",)),
     "speed-valgrind-spawn": ("implicit", "instructions", ("no-gain",)),
     # 7. unbounded compiler and outputs
     "unbounded-dev-zero": ("implicit", "none", ("build", r".")),

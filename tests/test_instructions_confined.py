@@ -132,12 +132,14 @@ def test_my_init_is_counted_with_the_ops():
     assert (cost, calls) == (6000, 21)
 
 
-def test_an_allocator_that_differs_under_valgrind_is_tamper(tmp_path):
-    """The attack tests/attacks/speed-valgrind-bump, graded: every counted trace is tamper."""
+@pytest.mark.parametrize("attack", ["speed-valgrind-bump", "speed-valgrind-forged-digest"])
+def test_an_allocator_that_differs_under_valgrind_is_tamper(attack, tmp_path):
+    """The attacks tests/attacks/speed-valgrind-bump (another allocator under valgrind) and
+    -forged-digest (the same, printing the host's line itself), graded: the trace is tamper."""
     import json
     out = tmp_path / "r.json"
     p = subprocess.run([sys.executable, "-m", "grader",
-                        str(REPO / "tests/attacks/speed-valgrind-bump/my_alloc.c"), "--speed", "instructions",
+                        str(REPO / "tests/attacks" / attack / "my_alloc.c"), "--speed", "instructions",
                         "-f", str(REPO / "traces/synth-fifo.rep"), "--json", str(out), "--workdir",
                         str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=600)
     doc = json.loads(out.read_text())
