@@ -224,3 +224,18 @@ def test_libc_counts_do_not_depend_on_the_traces_before(kit):
         shutil.rmtree(d, ignore_errors=True)
     assert [c.problem for c in forward] == ["", ""]
     assert [c.instructions for c in forward] == [c.instructions for c in backward]
+
+
+def test_instruction_mode_takes_one_wall_clock_sample_per_trace(tmp_path):
+    """The timed replays still run and are verified, but the score does not use them: one
+    sample (the driver may add up to 3x on a short, noisy trace), not the config's 5."""
+    import json
+    from grader import config
+    assert config.load().samples > 3
+    out = tmp_path / "r.json"
+    subprocess.run([sys.executable, "-m", "grader", str(REPO / "solution/my_alloc.c"), "--speed",
+                    "instructions", "-f", str(REPO / "traces/synth-fifo.rep"), "--json", str(out),
+                    "--workdir", str(tmp_path / "w")], cwd=REPO, capture_output=True, text=True, timeout=600)
+    (t,) = json.loads(out.read_text())["traces"]
+    assert t["correct"] and t["instructions"]["ratio"] > 0
+    assert 1 <= t["samples"] <= 3 and t["ratio"] > 0
