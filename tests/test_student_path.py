@@ -8,8 +8,11 @@ utilization the table promises.  Each is graded once without timing
 runs); nothing here asserts a throughput number.
 
 * Every public trace is correct -- except, for step 1, the real-program traces
-  the table says time out: exactly that many real-*.rep traces fail, each
-  with a `timeout`, and nothing else fails.
+  the handout names as timing out: only those may fail, each with a
+  `timeout`.  Whether a slow trace finishes in 10 s depends on the machine
+  (CI's finished real-clang-format.rep, a busy 2-core machine did not), so
+  the test does not count the timeouts; it counts the named traces as lost
+  whether or not they finished here, which is the case the table states.
 * The utilization points, on the timed grade's scale (util_weight of
   grader/config.toml, 60), match the table's number for the step within
   UTIL_TOLERANCE points.  The table is parsed from handout.md, so the test
@@ -72,6 +75,18 @@ def table_timeouts(step: int) -> int:
     return int(m.group(1)) if m else 0
 
 
+def named_timeouts(step: int) -> set:
+    """The traces section 6's text names as timing out for the step: the
+    names in "real-program traces (...)" in the bullet that begins 'Step N is'."""
+    text = section_6()
+    start = text.find(f"\n- Step {step} is")
+    if start < 0:
+        return set()
+    end = text.find("\n- ", start + 1)
+    m = re.search(r"real-program traces\s*\(([^)]*)\)", text[start:end if end > 0 else None])
+    return set(re.findall(r"`(real-[\w-]+\.rep)`", m.group(1))) if m else set()
+
+
 def grade(src: str, tmp_path: Path) -> dict:
     out = tmp_path / "grade.json"
     p = run([sys.executable, "-m", "grader", src, "--no-timing", "-q", "--json", str(out),
@@ -80,14 +95,16 @@ def grade(src: str, tmp_path: Path) -> dict:
     return json.loads(out.read_text())
 
 
-def util_points_of_60(doc: dict) -> float:
+def util_points_of_60(doc: dict, lost: set = frozenset()) -> float:
     """The utilization points the timed grade would give: the credits the
-    grader computed, on the config's utilization scale (60 of 100)."""
+    grader computed, on the config's utilization scale (60 of 100), with the
+    traces in `lost` earning nothing (as when they time out)."""
     cfg = grader_config.load()
     util_max, _ = scoring.part_maxima(cfg, True, True, True)
     counted = [t for t in doc["traces"] if t["util_counted"]]
     total = sum(t["weight"] for t in counted)
-    earned = sum(t["weight"] * t["util_credit"] for t in counted if t["correct"] and t["util_credit"])
+    earned = sum(t["weight"] * t["util_credit"] for t in counted
+                 if t["correct"] and t["util_credit"] and t["name"] not in lost)
     return util_max * earned / total
 
 
@@ -95,6 +112,20 @@ def test_the_table_has_a_row_per_step():
     for step in STEPS:
         assert 0 < table_util_points(step) <= 60
     assert table_timeouts(1) > 0, "section 6 no longer says how many traces step 1 times out on"
+    for step in STEPS:
+        assert len(named_timeouts(step)) == table_timeouts(step), (
+            f"handout.md section 6, step {step}: the table says {table_timeouts(step)} traces "
+            f"time out, the text names {sorted(named_timeouts(step))}")
+
+
+def test_the_lost_traces_cost_what_they_earn(tmp_path):
+    """util_points_of_60 with `lost` takes exactly the lost traces' credit away."""
+    traces = [{"name": n, "util_counted": True, "weight": 1.0, "correct": True, "util_credit": c}
+              for n, c in (("a", 1.0), ("b", 0.5), ("c", 1.0), ("d", 0.0))]
+    doc = {"traces": traces}
+    full = util_points_of_60(doc)
+    assert util_points_of_60(doc, {"c"}) == pytest.approx(full * 1.5 / 2.5)
+    assert util_points_of_60(doc, {"d"}) == pytest.approx(full)
 
 
 @pytest.mark.parametrize("step", sorted(STEPS))
@@ -103,14 +134,13 @@ def test_a_students_step_scores_what_the_table_says(step, tmp_path):
     assert not doc["zeroed"] and doc["penalty"] == 0, (doc["static"], doc["build"])
 
     failed = {t["name"]: t["error"] for t in doc["traces"] if not t["correct"]}
-    timeouts = table_timeouts(step)
-    assert all(name.startswith("real-") and (err or {}).get("kind") == "timeout"
-               for name, err in failed.items()), failed
-    assert len(failed) == timeouts, (
-        f"step {step}: handout.md section 6 says {timeouts} real-program traces time out; "
+    may_time_out = named_timeouts(step)
+    assert all(name in may_time_out and (err or {}).get("kind") == "timeout"
+               for name, err in failed.items()), (
+        f"step {step}: only {sorted(may_time_out)} may fail, and only by timing out; "
         f"failed: {failed}")
 
-    got = util_points_of_60(doc)
+    got = util_points_of_60(doc, lost=may_time_out)
     want = table_util_points(step)
     assert abs(got - want) <= UTIL_TOLERANCE, (
         f"step {step} ({STEPS[step]}): {got:.2f} utilization points of 60, "
