@@ -118,7 +118,7 @@ def test_the_table_has_a_row_per_step():
             f"time out, the text names {sorted(named_timeouts(step))}")
 
 
-def test_the_lost_traces_cost_what_they_earn(tmp_path):
+def test_the_lost_traces_cost_what_they_earn():
     """util_points_of_60 with `lost` takes exactly the lost traces' credit away."""
     traces = [{"name": n, "util_counted": True, "weight": 1.0, "correct": True, "util_credit": c}
               for n, c in (("a", 1.0), ("b", 0.5), ("c", 1.0), ("d", 0.0))]
