@@ -193,8 +193,8 @@ struct heap_control {
     /* Slabs of class k in the heap, modulo 2^16 (it sizes the next slab).
      * 16 bits keep the control block, the fixed cost of every heap, 80 bytes
      * smaller; a class passes 65,535 slabs only with millions of live slots
-     * (e.g. 2.1 million of 16 bytes on 512-byte slabs), and then its next
-     * few slabs start small again, which costs nothing but their headers. */
+     * (e.g. 11 million of 48 bytes on 8 KB slabs), and then its next few
+     * slabs start small again, which costs nothing but their headers. */
     uint16_t slabs[SLAB_CLASSES];
     uint64_t warm;                      /* bit k: class k has warmed up (may have slabs) */
 };
